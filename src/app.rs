@@ -1,0 +1,260 @@
+//! The application: shared state, the routers of every listener, and serving.
+//!
+//! Layers on every listener, outermost first: tracing, then the journal recorder
+//! (request id, trail, explain header), then the dispatcher that picks the vendor
+//! (see [`crate::routing`]). Each vendor router carries, outermost first, panic
+//! recovery (a panic becomes the vendor's 500, never a dropped connection) and the
+//! body limit its extractors enforce.
+
+use std::{collections::HashMap, future::Future, net::SocketAddr, sync::Arc, time::Instant};
+
+use anyhow::Context;
+use axum::{Router, extract::DefaultBodyLimit, extract::FromRef, middleware};
+use serde_json::{Map, Value, json};
+use tokio::net::TcpListener;
+use tower_http::{catch_panic::CatchPanicLayer, trace::TraceLayer};
+
+use crate::{
+    Config, Vendor,
+    clock::Clock,
+    fixtures::FixtureSet,
+    holm::HolmState,
+    journal::{self, Journal, Recorder},
+    portalio::PortalioState,
+    propal::PropalState,
+    routing::{self, Dispatcher, Listener},
+    scheduler::Scheduler,
+    vendor::{FrameError, frame_error},
+};
+
+/// Everything the handlers share: cheap handles only.
+///
+/// Vendor handlers take only their own `Arc<…State>`, so they cannot reach another
+/// vendor's data; only the control plane takes the whole `AppState`.
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub clock: Clock,
+    pub scheduler: Scheduler,
+    pub journal: Journal,
+    /// When the process started, for `uptime_ms` (wall time, not the emulator clock).
+    pub started: Instant,
+    pub portalio: Arc<PortalioState>,
+    pub propal: Arc<PropalState>,
+    pub holm: Arc<HolmState>,
+}
+
+/// What a vendor state needs from the frame when it is built.
+pub struct VendorContext<'a> {
+    pub config: &'a Config,
+    pub clock: Clock,
+    pub scheduler: Scheduler,
+    pub fixtures: &'a FixtureSet,
+}
+
+impl AppState {
+    /// Loads the fixtures (embedded or `--fixtures`) and builds every vendor's state.
+    pub fn new(config: Config) -> anyhow::Result<Self> {
+        let fixtures = match &config.fixtures {
+            Some(dir) => FixtureSet::with_dir(dir)?,
+            None => FixtureSet::embedded(),
+        };
+        let clock = Clock::default();
+        let scheduler = Scheduler::new(clock.clone());
+        let context = VendorContext { config: &config, clock: clock.clone(), scheduler: scheduler.clone(), fixtures: &fixtures };
+        let portalio = Arc::new(PortalioState::new(&context)?);
+        let propal = Arc::new(PropalState::new(&context)?);
+        let holm = Arc::new(HolmState::new(&context)?);
+        Ok(Self {
+            journal: Journal::new(config.journal_capacity),
+            config: Arc::new(config),
+            clock,
+            scheduler,
+            started: Instant::now(),
+            portalio,
+            propal,
+            holm,
+        })
+    }
+
+    /// Puts one vendor back to its fixtures, atomically, and drops its pending jobs.
+    pub fn reset(&self, vendor: Vendor) {
+        self.scheduler.cancel(vendor);
+        match vendor {
+            Vendor::Portalio => self.portalio.reset(),
+            Vendor::Propal => self.propal.reset(),
+            Vendor::Holm => self.holm.reset(),
+        }
+    }
+
+    /// The raw test credentials of the fixtures, per vendor (CONTRACT §6.2).
+    pub fn credentials(&self) -> Value {
+        let mut all = Map::new();
+        for vendor in Vendor::ALL {
+            let value = match vendor {
+                Vendor::Portalio => self.portalio.credentials(),
+                Vendor::Propal => self.propal.credentials(),
+                Vendor::Holm => self.holm.credentials(),
+            };
+            all.insert(vendor.as_str().to_owned(), value);
+        }
+        Value::Object(all)
+    }
+
+    /// Record counts per vendor, for the health answer.
+    pub fn counts(&self) -> Value {
+        let mut all = Map::new();
+        for vendor in Vendor::ALL {
+            let value = match vendor {
+                Vendor::Portalio => self.portalio.counts(),
+                Vendor::Propal => self.propal.counts(),
+                Vendor::Holm => self.holm.counts(),
+            };
+            all.insert(vendor.as_str().to_owned(), value);
+        }
+        Value::Object(all)
+    }
+
+    fn vendor_routes(&self, vendor: Vendor) -> Router {
+        match vendor {
+            Vendor::Portalio => crate::portalio::router(Arc::clone(&self.portalio)),
+            Vendor::Propal => crate::propal::router(Arc::clone(&self.propal)),
+            Vendor::Holm => crate::holm::router(Arc::clone(&self.holm)),
+        }
+    }
+}
+
+/// The built application: its state and the routers of its listeners.
+#[derive(Clone)]
+pub struct App {
+    pub state: AppState,
+    recorder: Recorder,
+    vendors: Arc<HashMap<Vendor, Router>>,
+    admin: Router,
+    hosts: Arc<HashMap<String, Vendor>>,
+}
+
+/// Builds the whole service from a config, without binding anything.
+pub fn build_app(config: Config) -> anyhow::Result<App> {
+    let state = AppState::new(config)?;
+    let config = &state.config;
+    let recorder = Recorder::new(state.journal.clone(), state.clock.clone(), !config.no_explain, config.seed);
+    let vendors = Vendor::ALL
+        .into_iter()
+        .map(|vendor| {
+            let router = state
+                .vendor_routes(vendor)
+                .layer(DefaultBodyLimit::max(config.max_body_bytes))
+                .layer(CatchPanicLayer::custom(move |_| frame_error(vendor, FrameError::Internal)));
+            (vendor, router)
+        })
+        .collect();
+    let mut hosts: HashMap<String, Vendor> = Vendor::ALL
+        .into_iter()
+        .flat_map(|vendor| vendor.real_hosts().iter().map(move |host| ((*host).to_owned(), vendor)))
+        .collect();
+    hosts.extend(config.host_aliases.iter().map(|alias| (alias.host.clone(), alias.vendor)));
+    let admin = crate::admin::router(state.clone());
+    Ok(App { recorder, vendors: Arc::new(vendors), admin, hosts: Arc::new(hosts), state })
+}
+
+impl App {
+    /// The main listener: prefixes, host names and `/_emulator`.
+    pub fn router(&self) -> Router {
+        self.listener_router(Listener::Main)
+    }
+
+    /// A vendor's dedicated listener, serving it at the root path.
+    pub fn dedicated_router(&self, vendor: Vendor) -> Router {
+        self.listener_router(Listener::Dedicated(vendor))
+    }
+
+    fn listener_router(&self, listener: Listener) -> Router {
+        let dispatcher = Dispatcher {
+            listener,
+            vendors: Arc::clone(&self.vendors),
+            admin: self.admin.clone(),
+            hosts: Arc::clone(&self.hosts),
+            max_body_bytes: self.state.config.max_body_bytes,
+        };
+        // Each `.layer` wraps the ones before it: the recorder sees the dispatcher's
+        // answer, and tracing sees everything.
+        Router::new()
+            .fallback(routing::dispatch)
+            .with_state(dispatcher)
+            .layer(middleware::from_fn_with_state(self.recorder.clone(), journal::record))
+            .layer(TraceLayer::new_for_http())
+    }
+}
+
+/// The bound sockets: the main listener and any dedicated ones.
+pub struct Listeners {
+    pub main: TcpListener,
+    pub dedicated: Vec<(Vendor, TcpListener)>,
+}
+
+/// Binds the main listener and every dedicated one the config asks for.
+pub async fn bind(config: &Config) -> anyhow::Result<Listeners> {
+    let main = TcpListener::bind(config.bind).await.with_context(|| format!("binding --bind {}", config.bind))?;
+    let mut dedicated = Vec::new();
+    for vendor in Vendor::ALL {
+        if let Some(addr) = config.dedicated_bind(vendor) {
+            let listener =
+                TcpListener::bind(addr).await.with_context(|| format!("binding --{vendor}-bind {addr}"))?;
+            dedicated.push((vendor, listener));
+        }
+    }
+    Ok(Listeners { main, dedicated })
+}
+
+impl Listeners {
+    /// The one JSON line printed on stdout once every socket is bound (CONTRACT §2),
+    /// with the real ports; dedicated listeners are listed under `"dedicated"`.
+    pub fn listening_line(&self) -> anyhow::Result<String> {
+        let vendors: Map<String, Value> =
+            Vendor::ALL.iter().map(|v| (v.as_str().to_owned(), Value::from(v.prefix()))).collect();
+        let mut line = json!({
+            "event": "listening",
+            "addr": self.main.local_addr()?.to_string(),
+            "vendors": vendors,
+            "admin": "/_emulator",
+            "version": env!("CARGO_PKG_VERSION"),
+        });
+        if !self.dedicated.is_empty() {
+            let mut dedicated = Map::new();
+            for (vendor, listener) in &self.dedicated {
+                dedicated.insert(vendor.as_str().to_owned(), Value::from(listener.local_addr()?.to_string()));
+            }
+            line["dedicated"] = Value::Object(dedicated);
+        }
+        Ok(line.to_string())
+    }
+}
+
+/// Serves every listener until `shutdown` completes, then lets in-flight requests finish.
+pub async fn serve(app: App, listeners: Listeners, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let background = app.state.scheduler.run_in_background();
+    let mut servers = tokio::task::JoinSet::new();
+    let mut all = vec![(app.router(), listeners.main)];
+    all.extend(listeners.dedicated.into_iter().map(|(vendor, listener)| (app.dedicated_router(vendor), listener)));
+    for (router, listener) in all {
+        let mut stop = stop_rx.clone();
+        servers.spawn(async move {
+            axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+                .with_graceful_shutdown(async move {
+                    let _ = stop.wait_for(|stopped| *stopped).await;
+                })
+                .await
+        });
+    }
+    tokio::spawn(async move {
+        shutdown.await;
+        let _ = stop_tx.send(true);
+    });
+    while let Some(result) = servers.join_next().await {
+        result.context("listener task")?.context("serving")?;
+    }
+    background.abort();
+    Ok(())
+}

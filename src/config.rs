@@ -1,0 +1,162 @@
+//! Every setting, parsed once at boot. Each `--flag` also reads `EMULATOR_FLAG`
+//! (CONTRACT §2); a vendor's own settings live in its folder and are flattened in.
+
+use std::{net::SocketAddr, path::PathBuf, str::FromStr};
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::Vendor;
+
+/// The command line: the server (default) or one of its subcommands.
+#[derive(Debug, Parser)]
+#[command(name = "vendor-emulator", version, about = "Faithful local emulator of the Portal.io, Propal and Holm APIs")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub config: Config,
+}
+
+/// Subcommands besides serving.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Exit 0 when `/_emulator/health` answers 200 (for images without curl).
+    Healthcheck {
+        /// The health URL; defaults to `/_emulator/health` on `--bind` (loopback when it binds all interfaces).
+        #[arg(long, env = "EMULATOR_HEALTHCHECK_URL")]
+        url: Option<String>,
+    },
+}
+
+/// How the server runs. `Config::for_tests()` gives the defaults without reading the process environment.
+#[derive(Debug, Args)]
+pub struct Config {
+    /// Main listener: the three vendor prefixes and `/_emulator`.
+    #[arg(long, env = "EMULATOR_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: SocketAddr,
+    /// A dedicated Portal.io listener serving at the root path.
+    #[arg(long, env = "EMULATOR_PORTALIO_BIND")]
+    pub portalio_bind: Option<SocketAddr>,
+    /// A dedicated Propal listener serving at the root path.
+    #[arg(long, env = "EMULATOR_PROPAL_BIND")]
+    pub propal_bind: Option<SocketAddr>,
+    /// A dedicated Holm listener serving at the root path.
+    #[arg(long, env = "EMULATOR_HOLM_BIND")]
+    pub holm_bind: Option<SocketAddr>,
+    /// Extra host names routed to a vendor, `HOST=VENDOR` (repeatable; comma-separated in the env variable).
+    #[arg(long = "host-alias", env = "EMULATOR_HOST_ALIAS", value_delimiter = ',')]
+    pub host_aliases: Vec<HostAlias>,
+    /// How many requests the journal keeps (oldest evicted first).
+    #[arg(long, env = "EMULATOR_JOURNAL_CAPACITY", default_value_t = 1000)]
+    pub journal_capacity: usize,
+    /// Leave out the `X-Emulator-Explain` header (the journal still holds the trail).
+    #[arg(long, env = "EMULATOR_NO_EXPLAIN")]
+    pub no_explain: bool,
+    /// Largest accepted request body; larger gets 413 in the vendor's shape.
+    #[arg(long, env = "EMULATOR_MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
+    pub max_body_bytes: usize,
+    /// Log format on stderr.
+    #[arg(long, env = "EMULATOR_LOG_FORMAT", value_enum, default_value_t = LogFormat::Pretty)]
+    pub log_format: LogFormat,
+    /// Log filter, e.g. `info` or `vendor_emulator=debug`.
+    #[arg(long, env = "EMULATOR_LOG_LEVEL", default_value = "info")]
+    pub log_level: String,
+    /// Load fixtures from this directory instead of the embedded set (a vendor folder present there replaces that vendor's).
+    #[arg(long, env = "EMULATOR_FIXTURES")]
+    pub fixtures: Option<PathBuf>,
+    /// Make every generated id, key and token deterministic.
+    #[arg(long, env = "EMULATOR_SEED")]
+    pub seed: Option<u64>,
+    /// Require `Authorization: Bearer <token>` on `/_emulator`.
+    #[arg(long, env = "EMULATOR_ADMIN_TOKEN", hide_env_values = true)]
+    pub admin_token: Option<String>,
+    #[command(flatten)]
+    pub propal: crate::propal::config::Settings,
+}
+
+impl Config {
+    /// The defaults, as `vendor-emulator` with no flags and no environment would have them.
+    pub fn for_tests() -> Self {
+        Self::from_args(std::iter::empty::<&str>())
+    }
+
+    /// Parses flags only (no environment): for tests that want `--flag` values.
+    ///
+    /// # Panics
+    /// On flags that do not parse: a test bug.
+    pub fn from_args<I, S>(args: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<std::ffi::OsString> + Clone,
+    {
+        #[derive(Parser)]
+        struct Only {
+            #[command(flatten)]
+            config: Config,
+        }
+        let argv = std::iter::once(std::ffi::OsString::from("vendor-emulator")).chain(args.into_iter().map(Into::into));
+        Only::try_parse_from(argv).expect("test flags parse").config
+    }
+
+    /// The dedicated listener address of a vendor, if one was asked for.
+    pub fn dedicated_bind(&self, vendor: Vendor) -> Option<SocketAddr> {
+        match vendor {
+            Vendor::Portalio => self.portalio_bind,
+            Vendor::Propal => self.propal_bind,
+            Vendor::Holm => self.holm_bind,
+        }
+    }
+}
+
+/// Log output format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+/// `HOST=VENDOR`: a host name served by a vendor at the root path.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HostAlias {
+    pub host: String,
+    pub vendor: Vendor,
+}
+
+impl FromStr for HostAlias {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let (host, vendor) = s.split_once('=').ok_or_else(|| format!("`{s}` is not HOST=VENDOR"))?;
+        let host = host.trim().to_ascii_lowercase();
+        if host.is_empty() {
+            return Err(format!("`{s}` has an empty host"));
+        }
+        Ok(HostAlias { host, vendor: vendor.trim().parse()? })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn host_alias_parses_host_and_vendor() {
+        let alias: HostAlias = "Propal.Local=propal".parse().unwrap();
+        assert_eq!(alias, HostAlias { host: "propal.local".into(), vendor: Vendor::Propal });
+    }
+
+    #[test]
+    fn host_alias_rejects_unknown_vendor_and_missing_equals() {
+        assert!("x=acme".parse::<HostAlias>().unwrap_err().contains("unknown vendor"));
+        assert!("just-a-host".parse::<HostAlias>().unwrap_err().contains("HOST=VENDOR"));
+    }
+
+    #[test]
+    fn defaults_match_the_contract() {
+        let config = Config::for_tests();
+        assert_eq!(config.bind.to_string(), "127.0.0.1:8080");
+        assert_eq!(config.journal_capacity, 1000);
+        assert_eq!(config.max_body_bytes, 1_048_576);
+        assert_eq!(config.propal.propal_rate_limit, 1000);
+    }
+}

@@ -1,0 +1,345 @@
+//! The request journal (CONTRACT §6.5) and the explain mechanism (§4).
+//!
+//! The [`record`] middleware wraps every request on every listener. It gives the
+//! request an id (`X-Emulator-Request-Id` on the response), hands vendor code a
+//! [`Trail`] through the request extensions to which auth code appends decision
+//! steps, and when the vendor answers with a refusal it finds the [`Denial`] the
+//! vendor error left in the response extensions and turns it into the
+//! `X-Emulator-Explain` header (unless `--no-explain`). Vendor requests are kept
+//! in a ring buffer of `--journal-capacity` entries; control-plane calls are not
+//! journaled, so reading the journal does not fill it.
+//!
+//! The buffer is a `VecDeque` behind a `std::sync::Mutex`: the critical section is
+//! a push or a scan, never awaits, and is far shorter than a request.
+
+use std::{
+    collections::VecDeque,
+    net::{IpAddr, SocketAddr},
+    sync::{Arc, Mutex},
+    time::Instant,
+};
+
+use axum::{
+    extract::{ConnectInfo, FromRequestParts, Request, State},
+    http::{HeaderMap, HeaderName, HeaderValue, request::Parts},
+    middleware::Next,
+    response::Response,
+};
+use jiff::Timestamp;
+use serde::Serialize;
+
+use crate::{
+    Vendor,
+    clock::Clock,
+    ids::{IdGen, Stream},
+};
+
+/// `X-Emulator-Request-Id`: on every response.
+pub static REQUEST_ID: HeaderName = HeaderName::from_static("x-emulator-request-id");
+/// `X-Emulator-Explain`: on every refusal, `<reason>; <detail>`.
+pub static EXPLAIN: HeaderName = HeaderName::from_static("x-emulator-explain");
+
+/// Whether a decision step let the request on or stopped it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Outcome {
+    Pass,
+    Fail,
+}
+
+/// One step of a decision trail, e.g. `{"step":"scope","outcome":"fail","detail":"needs proposals:write"}`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct Step {
+    pub step: String,
+    pub outcome: Outcome,
+    pub detail: String,
+}
+
+/// The decision trail of one request. Vendor code takes it as an extractor (or from
+/// the request extensions) and appends steps; clones share one trail.
+#[derive(Clone, Debug, Default)]
+pub struct Trail(Arc<Mutex<TrailData>>);
+
+#[derive(Debug, Default)]
+struct TrailData {
+    steps: Vec<Step>,
+    account: Option<String>,
+}
+
+impl Trail {
+    pub fn pass(&self, step: &str, detail: impl Into<String>) {
+        self.push(step, Outcome::Pass, detail.into());
+    }
+
+    pub fn fail(&self, step: &str, detail: impl Into<String>) {
+        self.push(step, Outcome::Fail, detail.into());
+    }
+
+    /// The vendor account (dealer, organization) the request acted for.
+    pub fn set_account(&self, account: impl Into<String>) {
+        self.0.lock().unwrap().account = Some(account.into());
+    }
+
+    pub fn steps(&self) -> Vec<Step> {
+        self.0.lock().unwrap().steps.clone()
+    }
+
+    fn push(&self, step: &str, outcome: Outcome, detail: String) {
+        self.0.lock().unwrap().steps.push(Step { step: step.to_owned(), outcome, detail });
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Trail {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(parts.extensions.get::<Trail>().cloned().unwrap_or_default())
+    }
+}
+
+/// Left in a refusal's response extensions by the vendor error: why, in our words.
+/// `reason` is a short code (`unknown_key`, `clock_skew:+412s`), `detail` one line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Denial {
+    pub reason: String,
+    pub detail: String,
+}
+
+impl Denial {
+    pub fn new(reason: impl Into<String>, detail: impl Into<String>) -> Self {
+        Self { reason: reason.into(), detail: detail.into() }
+    }
+
+    /// The header value: ASCII only, no control characters, at most 1000 bytes.
+    pub fn header_value(&self) -> HeaderValue {
+        let text: String = format!("{}; {}", self.reason, self.detail)
+            .chars()
+            .map(|c| if c.is_ascii() && !c.is_ascii_control() { c } else { '?' })
+            .take(1000)
+            .collect();
+        HeaderValue::from_str(&text).unwrap_or_else(|_| HeaderValue::from_static("refused"))
+    }
+}
+
+/// One journaled request.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct Entry {
+    pub id: String,
+    #[schema(value_type = String)]
+    pub at: Timestamp,
+    pub vendor: Option<Vendor>,
+    pub method: String,
+    /// The path as the client addressed it (with the prefix when one was used).
+    pub path: String,
+    pub query: Option<String>,
+    pub status: u16,
+    pub client_ip: Option<String>,
+    pub account: Option<String>,
+    pub duration_us: u64,
+    /// The explain text when the request was refused.
+    pub explain: Option<String>,
+    pub decision: Vec<Step>,
+}
+
+/// What a journal query keeps.
+#[derive(Clone, Debug, Default)]
+pub struct Filter {
+    pub vendor: Option<Vendor>,
+    pub status: Option<u16>,
+    pub limit: Option<usize>,
+}
+
+/// A bounded ring of entries; clones share one journal.
+#[derive(Clone, Debug)]
+pub struct Journal {
+    inner: Arc<Mutex<VecDeque<Arc<Entry>>>>,
+    capacity: usize,
+}
+
+impl Journal {
+    pub fn new(capacity: usize) -> Self {
+        Self { inner: Arc::new(Mutex::new(VecDeque::with_capacity(capacity.min(4096)))), capacity }
+    }
+
+    pub fn capacity(&self) -> usize {
+        self.capacity
+    }
+
+    /// Adds an entry, evicting the oldest when full.
+    pub fn push(&self, entry: Entry) {
+        if self.capacity == 0 {
+            return;
+        }
+        let mut entries = self.inner.lock().unwrap();
+        while entries.len() >= self.capacity {
+            entries.pop_front();
+        }
+        entries.push_back(Arc::new(entry));
+    }
+
+    /// Newest first.
+    pub fn list(&self, filter: &Filter) -> Vec<Arc<Entry>> {
+        let entries = self.inner.lock().unwrap();
+        entries
+            .iter()
+            .rev()
+            .filter(|e| filter.vendor.is_none_or(|v| e.vendor == Some(v)))
+            .filter(|e| filter.status.is_none_or(|s| e.status == s))
+            .take(filter.limit.unwrap_or(usize::MAX))
+            .cloned()
+            .collect()
+    }
+
+    pub fn get(&self, id: &str) -> Option<Arc<Entry>> {
+        self.inner.lock().unwrap().iter().rev().find(|e| e.id == id).cloned()
+    }
+
+    pub fn len(&self) -> usize {
+        self.inner.lock().unwrap().len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn clear(&self) {
+        self.inner.lock().unwrap().clear();
+    }
+}
+
+/// What the [`record`] middleware needs.
+#[derive(Clone)]
+pub struct Recorder {
+    pub journal: Journal,
+    pub clock: Clock,
+    pub explain: bool,
+    ids: Arc<IdGen>,
+}
+
+impl Recorder {
+    pub fn new(journal: Journal, clock: Clock, explain: bool, seed: Option<u64>) -> Self {
+        Self { journal, clock, explain, ids: Arc::new(IdGen::new(seed, Stream::RequestIds)) }
+    }
+}
+
+/// The request id of a request, as the middleware assigned it.
+#[derive(Clone, Debug)]
+pub struct RequestId(pub String);
+
+/// Middleware: request id, trail, explain header, journal entry.
+pub async fn record(State(recorder): State<Recorder>, mut request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let id = format!("req_{}", recorder.ids.hex(10));
+    let at = recorder.clock.now();
+    let trail = Trail::default();
+    let method = request.method().to_string();
+    let path = request.uri().path().to_owned();
+    let query = request.uri().query().map(str::to_owned);
+    let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+    let client_ip = client_ip(request.headers(), peer).map(|ip| ip.to_string());
+    request.extensions_mut().insert(trail.clone());
+    request.extensions_mut().insert(RequestId(id.clone()));
+
+    let mut response = next.run(request).await;
+
+    let header_id = HeaderValue::from_str(&id).expect("request ids are ASCII");
+    response.headers_mut().insert(REQUEST_ID.clone(), header_id);
+    let denial = response.extensions().get::<Denial>().cloned();
+    if let Some(denial) = &denial {
+        if recorder.explain {
+            response.headers_mut().insert(EXPLAIN.clone(), denial.header_value());
+        }
+        if !trail.steps().iter().any(|s| s.outcome == Outcome::Fail) {
+            trail.fail(&denial.reason, denial.detail.clone());
+        }
+    }
+    let Some(vendor) = response.extensions().get::<Vendor>().copied() else {
+        return response;
+    };
+    let data = std::mem::take(&mut *trail.0.lock().unwrap());
+    recorder.journal.push(Entry {
+        id,
+        at,
+        vendor: Some(vendor),
+        method,
+        path,
+        query,
+        status: response.status().as_u16(),
+        client_ip,
+        account: data.account,
+        duration_us: u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
+        explain: denial.map(|d| d.header_value().to_str().unwrap_or_default().to_owned()),
+        decision: data.steps,
+    });
+    response
+}
+
+/// The client's address: the left-most `X-Forwarded-For` entry, else the socket peer.
+pub fn client_ip(headers: &HeaderMap, peer: Option<IpAddr>) -> Option<IpAddr> {
+    headers
+        .get("x-forwarded-for")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(',').next())
+        .and_then(|first| first.trim().parse().ok())
+        .or(peer)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(id: &str, vendor: Vendor, status: u16) -> Entry {
+        Entry {
+            id: id.into(),
+            at: Timestamp::UNIX_EPOCH,
+            vendor: Some(vendor),
+            method: "GET".into(),
+            path: "/".into(),
+            query: None,
+            status,
+            client_ip: None,
+            account: None,
+            duration_us: 1,
+            explain: None,
+            decision: vec![],
+        }
+    }
+
+    #[test]
+    fn ring_evicts_the_oldest_at_capacity() {
+        let journal = Journal::new(3);
+        for i in 0..5 {
+            journal.push(entry(&format!("r{i}"), Vendor::Propal, 200));
+        }
+        let ids: Vec<_> = journal.list(&Filter::default()).iter().map(|e| e.id.clone()).collect();
+        assert_eq!(ids, ["r4", "r3", "r2"]);
+        assert!(journal.get("r1").is_none());
+        assert!(journal.get("r2").is_some());
+    }
+
+    #[test]
+    fn filters_by_vendor_status_and_limit() {
+        let journal = Journal::new(10);
+        journal.push(entry("a", Vendor::Propal, 200));
+        journal.push(entry("b", Vendor::Holm, 401));
+        journal.push(entry("c", Vendor::Propal, 401));
+        let filter = Filter { vendor: Some(Vendor::Propal), status: Some(401), limit: None };
+        assert_eq!(journal.list(&filter).len(), 1);
+        assert_eq!(journal.list(&Filter { limit: Some(2), ..Filter::default() }).len(), 2);
+    }
+
+    #[test]
+    fn explain_header_is_ascii_without_newlines() {
+        let denial = Denial::new("unknown_key", "key hash é\nabc");
+        assert_eq!(denial.header_value().to_str().unwrap(), "unknown_key; key hash ??abc");
+    }
+
+    #[test]
+    fn client_ip_prefers_the_leftmost_forwarded_entry() {
+        let mut headers = HeaderMap::new();
+        let peer: IpAddr = "10.1.1.1".parse().unwrap();
+        assert_eq!(client_ip(&headers, Some(peer)), Some(peer));
+        headers.insert("x-forwarded-for", HeaderValue::from_static("203.0.113.9, 10.0.0.1"));
+        assert_eq!(client_ip(&headers, Some(peer)), Some("203.0.113.9".parse().unwrap()));
+    }
+}

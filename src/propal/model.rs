@@ -1,0 +1,363 @@
+//! Propal records, as stored and as the fixtures hold them, and their wire shapes.
+//!
+//! Timestamps go out as ISO 8601 UTC with milliseconds (`2026-04-01T10:30:00.000Z`,
+//! docs quickstart) and are truncated to milliseconds when made, so what a client
+//! reads back equals what it was sent. Every key of a lead is always present,
+//! `null` when unset (docs: Get a lead).
+
+use std::collections::BTreeSet;
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use super::auth::Scope;
+
+/// Serde helpers for millisecond timestamps.
+pub mod ms {
+    use jiff::Timestamp;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    /// `2026-04-01T10:30:00.000Z`.
+    pub fn format(at: Timestamp) -> String {
+        at.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+    }
+
+    pub fn serialize<S: Serializer>(at: &Timestamp, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&format(*at))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Timestamp, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
+
+    /// The same for `Option<Timestamp>` (`null` when absent).
+    pub mod option {
+        use jiff::Timestamp;
+        use serde::{Deserialize, Deserializer, Serializer};
+
+        #[allow(clippy::ref_option)] // serde's `with` hands us `&Option<T>`.
+        pub fn serialize<S: Serializer>(at: &Option<Timestamp>, serializer: S) -> Result<S::Ok, S::Error> {
+            match at {
+                Some(at) => serializer.serialize_str(&super::format(*at)),
+                None => serializer.serialize_none(),
+            }
+        }
+
+        pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Timestamp>, D::Error> {
+            let text = Option::<String>::deserialize(deserializer)?;
+            text.map(|t| t.parse().map_err(serde::de::Error::custom)).transpose()
+        }
+    }
+}
+
+/// Truncates to whole milliseconds, as the wire shows.
+pub fn millis(at: Timestamp) -> Timestamp {
+    Timestamp::from_millisecond(at.as_millisecond()).unwrap_or(at)
+}
+
+/// A member of an organization (metrics group proposals by member).
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Member {
+    pub id: Uuid,
+    pub name: String,
+    pub email: String,
+}
+
+/// `fixtures/propal/organizations.json` entries.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OrganizationRecord {
+    pub id: Uuid,
+    pub name: String,
+    #[serde(with = "ms")]
+    pub created_at: Timestamp,
+    #[serde(default)]
+    pub members: Vec<Member>,
+}
+
+/// `fixtures/propal/api_keys.json` entries: the hash, never the key.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApiKeyFixture {
+    pub id: Uuid,
+    pub organization_id: Uuid,
+    pub name: String,
+    /// `pp_live_` and the first 4 characters after it, as the dashboard shows.
+    pub prefix: String,
+    pub key_hash: String,
+    pub scopes: BTreeSet<Scope>,
+    #[serde(with = "ms")]
+    pub created_at: Timestamp,
+    #[serde(default, with = "ms::option")]
+    pub last_used_at: Option<Timestamp>,
+    #[serde(default, with = "ms::option")]
+    pub revoked_at: Option<Timestamp>,
+    #[serde(default, with = "ms::option")]
+    pub expires_at: Option<Timestamp>,
+}
+
+/// `fixtures/propal/raw_keys.json` entries: only for `/_emulator/credentials`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawKeyFixture {
+    pub id: Uuid,
+    pub key: String,
+}
+
+/// `deal_status` (docs quickstart; metrics "pending, approved, denied").
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DealStatus {
+    Pending,
+    Approved,
+    Denied,
+}
+
+impl DealStatus {
+    pub const ALL: [DealStatus; 3] = [DealStatus::Pending, DealStatus::Approved, DealStatus::Denied];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DealStatus::Pending => "pending",
+            DealStatus::Approved => "approved",
+            DealStatus::Denied => "denied",
+        }
+    }
+}
+
+/// `page_status`: `draft` (documented) until published (INFERRED: `published`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PageStatus {
+    Draft,
+    Published,
+}
+
+/// The four client-page switches: nested `settings` on create, flat on PATCH.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProposalSettings {
+    pub allow_client_to_sign: bool,
+    pub allow_client_to_deny: bool,
+    pub allow_payment: bool,
+    pub allow_client_to_download_pdf: bool,
+}
+
+/// A `products[]` row of a proposal: a catalog product (as the bundle) and its payment terms.
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProposalProduct {
+    /// The `proposal_products` row id, which `proposal_product_id` may name.
+    pub id: Uuid,
+    pub bundle_id: Uuid,
+    #[serde(default)]
+    pub payment: Value,
+}
+
+/// A stored proposal.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Proposal {
+    pub id: Uuid,
+    pub title: String,
+    pub slug: String,
+    #[serde(default)]
+    pub template_id: Option<Uuid>,
+    #[serde(default)]
+    pub lead_id: Option<Uuid>,
+    #[serde(default)]
+    pub language: Option<String>,
+    #[serde(default)]
+    pub theme_id: Option<Uuid>,
+    #[serde(default)]
+    pub password: Option<String>,
+    #[serde(default)]
+    pub proposal_product_id: Option<Uuid>,
+    #[serde(default)]
+    pub settings: ProposalSettings,
+    #[serde(default)]
+    pub products: Vec<ProposalProduct>,
+    /// Total value: the sum of the catalog prices of `products`.
+    #[serde(default)]
+    pub value: f64,
+    pub currency: String,
+    pub deal_status: DealStatus,
+    pub page_status: PageStatus,
+    /// The member who made it; `null` when made through the API.
+    #[serde(default)]
+    pub created_by: Option<Uuid>,
+    #[serde(default)]
+    pub rejection_reason: Option<String>,
+    #[serde(with = "ms")]
+    pub created_at: Timestamp,
+    #[serde(with = "ms")]
+    pub updated_at: Timestamp,
+    #[serde(default, with = "ms::option")]
+    pub published_at: Option<Timestamp>,
+    #[serde(default, with = "ms::option")]
+    pub first_viewed_at: Option<Timestamp>,
+    /// When the deal was approved or denied.
+    #[serde(default, with = "ms::option")]
+    pub closed_at: Option<Timestamp>,
+}
+
+impl Proposal {
+    /// The wire shape of list items, get, PATCH and publish: the documented list
+    /// item (`proposal_id`, `proposal_created_at`, `lead_name`, …) plus the
+    /// metadata PATCH accepts, flat. The password is never returned, only `has_password`.
+    pub fn to_wire(&self, lead_name: Option<&str>) -> Value {
+        json!({
+            "proposal_id": self.id,
+            "title": self.title,
+            "slug": self.slug,
+            "deal_status": self.deal_status,
+            "page_status": self.page_status,
+            "lead_id": self.lead_id,
+            "lead_name": lead_name,
+            "template_id": self.template_id,
+            "theme_id": self.theme_id,
+            "language": self.language,
+            "proposal_product_id": self.proposal_product_id,
+            "has_password": self.password.is_some(),
+            "allow_client_to_sign": self.settings.allow_client_to_sign,
+            "allow_client_to_deny": self.settings.allow_client_to_deny,
+            "allow_payment": self.settings.allow_payment,
+            "allow_client_to_download_pdf": self.settings.allow_client_to_download_pdf,
+            "products": self.products,
+            "value": self.value,
+            "currency": self.currency,
+            "proposal_created_at": ms::format(self.created_at),
+            "proposal_updated_at": ms::format(self.updated_at),
+            "published_at": self.published_at.map(ms::format),
+        })
+    }
+}
+
+/// A lead: every key always present (docs: Get a lead).
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Lead {
+    pub id: Uuid,
+    pub name: String,
+    pub email: Option<String>,
+    pub company: Option<String>,
+    pub phone: Option<String>,
+    pub website: Option<String>,
+    pub address: Option<String>,
+    pub city: Option<String>,
+    pub state: Option<String>,
+    pub zip: Option<String>,
+    pub country: Option<String>,
+    pub siret: Option<String>,
+    pub tva: Option<String>,
+    pub language: Option<String>,
+    pub status: String,
+    #[serde(with = "ms")]
+    pub created_at: Timestamp,
+    #[serde(with = "ms::option")]
+    pub updated_at: Option<Timestamp>,
+}
+
+/// A catalog product (INFERRED shape: reference §6.3).
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Product {
+    pub id: Uuid,
+    pub name: String,
+    pub description: Option<String>,
+    pub price: f64,
+    pub currency: String,
+    pub tax_rate: Option<f64>,
+    pub unit: Option<String>,
+    #[serde(with = "ms")]
+    pub created_at: Timestamp,
+    #[serde(with = "ms::option")]
+    pub updated_at: Option<Timestamp>,
+}
+
+/// A template (docs: Create a template from a proposal); `organization_id` null for global ones.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Template {
+    pub id: Uuid,
+    pub title: Option<String>,
+    pub category: Option<String>,
+    pub image: Option<String>,
+    pub color: Option<String>,
+    pub organization_id: Option<Uuid>,
+    #[serde(with = "ms")]
+    pub created_at: Timestamp,
+}
+
+/// The page palette of a theme (MCP theming page, snake_case on REST).
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ThemeColors {
+    pub page_bg: String,
+    pub accent: String,
+    pub text: String,
+}
+
+/// One section ambience of a theme.
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct SectionStyle {
+    pub id: Option<String>,
+    pub background: String,
+    pub text: Option<String>,
+}
+
+/// A theme (INFERRED REST shape from the MCP theming model).
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Theme {
+    pub id: Uuid,
+    pub name: String,
+    pub colors: ThemeColors,
+    pub title_font: String,
+    pub body_font: String,
+    pub radius: f64,
+    pub button_radius: f64,
+    pub section_styles: Vec<SectionStyle>,
+    #[serde(with = "ms")]
+    pub created_at: Timestamp,
+    #[serde(with = "ms::option")]
+    pub updated_at: Option<Timestamp>,
+}
+
+/// Whether the bytes of a media file have arrived.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MediaStatus {
+    Pending,
+    Uploaded,
+}
+
+/// A media file (INFERRED: signed-upload flow, reference §6.6).
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct MediaFile {
+    pub id: Uuid,
+    pub file_name: String,
+    pub content_type: String,
+    pub folder: Option<String>,
+    pub path: String,
+    pub size: Option<u64>,
+    pub status: MediaStatus,
+    #[serde(with = "ms")]
+    pub created_at: Timestamp,
+    #[serde(with = "ms::option")]
+    pub uploaded_at: Option<Timestamp>,
+}
+
+/// A record with its organization, as fixture files list them.
+#[derive(Clone, Debug, Deserialize)]
+pub struct Owned<T> {
+    pub organization_id: Uuid,
+    #[serde(flatten)]
+    pub record: T,
+}

@@ -1,0 +1,6 @@
+//! Propal's handlers, one file per resource. Each is thin: scope check, resource,
+//! body, one locked change to the organization's data, the response.
+
+pub mod leads;
+pub mod organization;
+pub mod proposals;

@@ -1,0 +1,198 @@
+//! Which vendor serves a request (CONTRACT §3).
+//!
+//! On the main listener, in this order: a `Host` that is a vendor's real host name
+//! (or a `--host-alias`) goes to that vendor at the root path; `/_emulator…` goes to
+//! the control plane; a `/portalio`, `/propal` or `/holm` prefix is stripped and the
+//! rest goes to that vendor; anything else gets `404 {"error":"unknown route"}`.
+//! A dedicated listener sends everything to its one vendor at the root path.
+//!
+//! Vendor routers never know where they are mounted: the [`Mount`] request
+//! extension tells the few rules that need it (Portal.io signs the URL as the
+//! client addressed it; Propal builds upload URLs). Before handing over, a body
+//! whose `Content-Length` exceeds `--max-body-bytes` is refused with 413 in the
+//! vendor's own shape; bodies without a length are capped by the extractors.
+
+use std::{collections::HashMap, sync::Arc};
+
+use axum::{
+    Json, Router,
+    body::Body,
+    extract::{Request, State},
+    http::{HeaderMap, Method, StatusCode, Uri, header},
+    response::{IntoResponse, Response},
+};
+use serde_json::json;
+use tower::ServiceExt;
+
+use crate::{
+    Vendor,
+    journal::Denial,
+    vendor::{FrameError, frame_error},
+};
+
+/// Where the vendor router serving this request is mounted.
+#[derive(Clone, Debug)]
+pub struct Mount {
+    pub vendor: Vendor,
+    /// `/propal` when the client used the prefix, `""` at the root path.
+    pub prefix: &'static str,
+    /// The URI as the client sent it, prefix included.
+    pub original_uri: Uri,
+}
+
+impl Mount {
+    /// `scheme://host[:port]` + prefix as the client addressed us: `X-Forwarded-Proto`
+    /// and `X-Forwarded-Host` when present, else `http` and `Host`.
+    pub fn public_base(&self, headers: &HeaderMap) -> String {
+        let forwarded = |name: &str| {
+            headers.get(name).and_then(|v| v.to_str().ok()).and_then(|v| v.split(',').next()).map(str::trim)
+        };
+        let scheme = forwarded("x-forwarded-proto").unwrap_or("http");
+        let host = forwarded("x-forwarded-host")
+            .or_else(|| headers.get(header::HOST).and_then(|v| v.to_str().ok()))
+            .or_else(|| self.original_uri.authority().map(axum::http::uri::Authority::as_str))
+            .unwrap_or("localhost");
+        format!("{scheme}://{host}{}", self.prefix)
+    }
+}
+
+/// Which listener a dispatcher serves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Listener {
+    Main,
+    Dedicated(Vendor),
+}
+
+/// Picks the router for each request; one per listener.
+#[derive(Clone)]
+pub struct Dispatcher {
+    pub listener: Listener,
+    pub vendors: Arc<HashMap<Vendor, Router>>,
+    pub admin: Router,
+    /// Lower-case host name (no port) → vendor: real hosts plus aliases.
+    pub hosts: Arc<HashMap<String, Vendor>>,
+    pub max_body_bytes: usize,
+}
+
+/// The handler behind every listener.
+pub async fn dispatch(State(dispatcher): State<Dispatcher>, request: Request) -> Response {
+    if let Listener::Dedicated(vendor) = dispatcher.listener {
+        return dispatcher.to_vendor(vendor, "", request).await;
+    }
+    if let Some(vendor) = host_name(&request).and_then(|host| dispatcher.hosts.get(&host).copied()) {
+        return dispatcher.to_vendor(vendor, "", request).await;
+    }
+    let path = request.uri().path();
+    if path == "/_emulator" || path.starts_with("/_emulator/") {
+        return dispatcher.admin.clone().oneshot(request).await.unwrap_or_else(|e| match e {});
+    }
+    for vendor in Vendor::ALL {
+        let prefix = vendor.prefix();
+        if let Some(rest) = path.strip_prefix(prefix)
+            && (rest.is_empty() || rest.starts_with('/'))
+        {
+            return dispatcher.to_vendor(vendor, prefix, request).await;
+        }
+    }
+    unknown_route()
+}
+
+impl Dispatcher {
+    async fn to_vendor(&self, vendor: Vendor, prefix: &'static str, mut request: Request) -> Response {
+        let declared = request
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        if let Some(length) = declared.filter(|&n| n > self.max_body_bytes as u64) {
+            let mut response = frame_error(vendor, FrameError::PayloadTooLarge);
+            let detail = format!("body of {length} bytes exceeds --max-body-bytes {}", self.max_body_bytes);
+            response.extensions_mut().insert(Denial::new("payload_too_large", detail));
+            response.extensions_mut().insert(vendor);
+            return response;
+        }
+        let original_uri = request.uri().clone();
+        if !prefix.is_empty() {
+            *request.uri_mut() = strip_prefix(&original_uri, prefix);
+        }
+        request.extensions_mut().insert(Mount { vendor, prefix, original_uri });
+        let router = self.vendors.get(&vendor).cloned().expect("every vendor has a router");
+        let mut response = router.oneshot(request).await.unwrap_or_else(|e| match e {});
+        response.extensions_mut().insert(vendor);
+        response
+    }
+}
+
+/// The vendor's own 404 for a path (or method) it does not serve.
+pub fn route_not_found(vendor: Vendor, method: &Method, uri: &Uri) -> Response {
+    let mut response = frame_error(vendor, FrameError::NotFound);
+    let detail = format!("{vendor} has no route {method} {}", uri.path());
+    response.extensions_mut().insert(Denial::new("route_not_found", detail));
+    response
+}
+
+fn unknown_route() -> Response {
+    let prefixes: Vec<&str> = Vendor::ALL.iter().map(|v| v.prefix()).collect();
+    let body = json!({
+        "error": "unknown route",
+        "prefixes": prefixes,
+        "admin": "/_emulator",
+    });
+    (StatusCode::NOT_FOUND, Json(body)).into_response()
+}
+
+fn host_name(request: &Request<Body>) -> Option<String> {
+    let raw = request
+        .headers()
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+        .or_else(|| request.uri().host().map(str::to_owned))?;
+    let host = if let Some(v6) = raw.strip_prefix('[') {
+        v6.split(']').next().unwrap_or_default()
+    } else {
+        raw.rsplit_once(':').map_or(raw.as_str(), |(host, _port)| host)
+    };
+    Some(host.trim_end_matches('.').to_ascii_lowercase())
+}
+
+fn strip_prefix(uri: &Uri, prefix: &str) -> Uri {
+    let rest = uri.path().strip_prefix(prefix).unwrap_or(uri.path());
+    let path = if rest.is_empty() { "/" } else { rest };
+    let path_and_query = match uri.query() {
+        Some(query) => format!("{path}?{query}"),
+        None => path.to_owned(),
+    };
+    Uri::builder().path_and_query(path_and_query).build().unwrap_or_else(|_| Uri::from_static("/"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strip_prefix_keeps_query_and_gives_root_for_bare_prefix() {
+        let uri: Uri = "/propal/v1/leads?limit=2".parse().unwrap();
+        assert_eq!(strip_prefix(&uri, "/propal").to_string(), "/v1/leads?limit=2");
+        assert_eq!(strip_prefix(&"/propal".parse().unwrap(), "/propal").to_string(), "/");
+    }
+
+    #[test]
+    fn host_name_drops_port_and_case() {
+        let request = Request::builder().header("host", "API.Propal.io:8080").body(Body::empty()).unwrap();
+        assert_eq!(host_name(&request).as_deref(), Some("api.propal.io"));
+        let request = Request::builder().header("host", "[::1]:8080").body(Body::empty()).unwrap();
+        assert_eq!(host_name(&request).as_deref(), Some("::1"));
+    }
+
+    #[test]
+    fn public_base_prefers_forwarded_headers() {
+        let mount = Mount { vendor: Vendor::Propal, prefix: "/propal", original_uri: "/propal/v1".parse().unwrap() };
+        let mut headers = HeaderMap::new();
+        headers.insert("host", "localhost:8080".parse().unwrap());
+        assert_eq!(mount.public_base(&headers), "http://localhost:8080/propal");
+        headers.insert("x-forwarded-proto", "https".parse().unwrap());
+        headers.insert("x-forwarded-host", "emu.example".parse().unwrap());
+        assert_eq!(mount.public_base(&headers), "https://emu.example/propal");
+    }
+}

@@ -1,0 +1,9 @@
+//! One integration-test binary: in-process router tests per vendor and concern,
+//! plus a few socket tests that start the real binary.
+
+mod helpers;
+
+mod admin;
+mod propal;
+mod routing;
+mod serve;
