@@ -61,7 +61,8 @@ impl AppState {
         };
         let clock = Clock::default();
         let scheduler = Scheduler::new(clock.clone());
-        let context = VendorContext { config: &config, clock: clock.clone(), scheduler: scheduler.clone(), fixtures: &fixtures };
+        let context =
+            VendorContext { config: &config, clock: clock.clone(), scheduler: scheduler.clone(), fixtures: &fixtures };
         let portalio = Arc::new(PortalioState::new(&context)?);
         let propal = Arc::new(PropalState::new(&context)?);
         let holm = Arc::new(HolmState::new(&context)?);
@@ -199,8 +200,7 @@ pub async fn bind(config: &Config) -> anyhow::Result<Listeners> {
     let mut dedicated = Vec::new();
     for vendor in Vendor::ALL {
         if let Some(addr) = config.dedicated_bind(vendor) {
-            let listener =
-                TcpListener::bind(addr).await.with_context(|| format!("binding --{vendor}-bind {addr}"))?;
+            let listener = TcpListener::bind(addr).await.with_context(|| format!("binding --{vendor}-bind {addr}"))?;
             dedicated.push((vendor, listener));
         }
     }
@@ -232,7 +232,11 @@ impl Listeners {
 }
 
 /// Serves every listener until `shutdown` completes, then lets in-flight requests finish.
-pub async fn serve(app: App, listeners: Listeners, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+pub async fn serve(
+    app: App,
+    listeners: Listeners,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let background = app.state.scheduler.run_in_background();
     let mut servers = tokio::task::JoinSet::new();

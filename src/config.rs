@@ -94,8 +94,9 @@ impl Config {
             #[command(flatten)]
             config: Config,
         }
-        let argv = std::iter::once(std::ffi::OsString::from("vendor-emulator")).chain(args.into_iter().map(Into::into));
-        Only::try_parse_from(argv).expect("test flags parse").config
+        let arguments =
+            std::iter::once(std::ffi::OsString::from("vendor-emulator")).chain(args.into_iter().map(Into::into));
+        Only::try_parse_from(arguments).expect("test flags parse").config
     }
 
     /// The dedicated listener address of a vendor, if one was asked for.

@@ -142,6 +142,21 @@ pub fn parse_text<T: DeserializeOwned>(display_name: &str, text: &str) -> Result
     })
 }
 
+/// SHA-256 of `raw`, lowercase hex: how Propal and Holm keys are stored.
+pub fn sha256_hex(raw: &str) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(raw.as_bytes()))
+}
+
+/// Checks that a raw credential listed for `/_emulator/credentials` hashes to the stored hash.
+pub fn check_raw_matches_hash(file: &str, path: &str, raw: &str, stored_hash: &str) -> Result<(), FixtureError> {
+    if sha256_hex(raw).eq_ignore_ascii_case(stored_hash) {
+        Ok(())
+    } else {
+        Err(FixtureError::new(file, path, "the raw value does not hash (SHA-256, hex) to the stored key_hash"))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -181,20 +196,5 @@ mod tests {
         for vendor in Vendor::ALL {
             assert!(set.files(vendor).next().is_some(), "{vendor} has no embedded fixtures");
         }
-    }
-}
-
-/// SHA-256 of `raw`, lowercase hex: how Propal and Holm keys are stored.
-pub fn sha256_hex(raw: &str) -> String {
-    use sha2::{Digest, Sha256};
-    hex::encode(Sha256::digest(raw.as_bytes()))
-}
-
-/// Checks that a raw credential listed for `/_emulator/credentials` hashes to the stored hash.
-pub fn check_raw_matches_hash(file: &str, path: &str, raw: &str, stored_hash: &str) -> Result<(), FixtureError> {
-    if sha256_hex(raw).eq_ignore_ascii_case(stored_hash) {
-        Ok(())
-    } else {
-        Err(FixtureError::new(file, path, "the raw value does not hash (SHA-256, hex) to the stored key_hash"))
     }
 }

@@ -185,10 +185,13 @@ mod tests {
         scheduler.move_to(start + SignedDuration::from_secs(10)).await;
 
         let log = log.lock().unwrap().clone();
-        assert_eq!(log, vec![
-            ("a".to_owned(), start + SignedDuration::from_secs(2)),
-            ("b".to_owned(), start + SignedDuration::from_secs(5)),
-        ]);
+        assert_eq!(
+            log,
+            vec![
+                ("a".to_owned(), start + SignedDuration::from_secs(2)),
+                ("b".to_owned(), start + SignedDuration::from_secs(5)),
+            ]
+        );
         assert_eq!(clock.now(), start + SignedDuration::from_secs(10));
         assert_eq!(scheduler.pending(None), 1);
     }

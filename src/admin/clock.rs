@@ -18,7 +18,8 @@ pub async fn move_clock(
     State(state): State<AppState>,
     AdminJson(command): AdminJson<ClockCommand>,
 ) -> Result<Json<ClockView>, EmulatorError> {
-    let given = [command.freeze.is_some(), command.set.is_some(), command.advance_seconds.is_some(), command.resume.is_some()];
+    let given =
+        [command.freeze.is_some(), command.set.is_some(), command.advance_seconds.is_some(), command.resume.is_some()];
     if given.iter().filter(|g| **g).count() != 1 {
         return Err(EmulatorError::BadRequest(
             "send exactly one of {\"freeze\":true}, {\"set\":\"<RFC 3339>\"}, {\"advance_seconds\":N}, {\"resume\":true}".into(),
@@ -34,7 +35,7 @@ pub async fn move_clock(
             set.parse().map_err(|e| EmulatorError::BadRequest(format!("`set` is not an RFC 3339 instant: {e}")))?;
         state.scheduler.move_to(at).await;
     } else if let Some(seconds) = command.advance_seconds {
-        if !seconds.is_finite() || seconds < 0.0 || seconds > 1e10 {
+        if !(0.0..=1e10).contains(&seconds) {
             return Err(EmulatorError::BadRequest("`advance_seconds` must be a number from 0 to 1e10".into()));
         }
         let target = clock.now() + SignedDuration::from_secs_f64(seconds);

@@ -39,7 +39,8 @@ impl IntoResponse for EmulatorError {
     fn into_response(self) -> Response {
         let mut response = (self.status(), Json(json!({ "error": self.to_string() }))).into_response();
         if matches!(self, EmulatorError::Unauthorized) {
-            let denial = Denial::new("admin_token", "this emulator runs with --admin-token; send Authorization: Bearer <token>");
+            let denial =
+                Denial::new("admin_token", "this emulator runs with --admin-token; send Authorization: Bearer <token>");
             response.extensions_mut().insert(denial);
         }
         response

@@ -27,7 +27,10 @@ pub fn document() -> OpenApi {
     let mut all: Vec<(String, PathItem)> = Vec::new();
     for vendor in Vendor::ALL {
         for route in routes(vendor) {
-            all.push((format!("{}{}", vendor.prefix(), route.path), path_item(route, vendor.prefix(), vendor.as_str())));
+            all.push((
+                format!("{}{}", vendor.prefix(), route.path),
+                path_item(route, vendor.prefix(), vendor.as_str()),
+            ));
         }
     }
     for (path, item) in all {
@@ -62,8 +65,12 @@ fn path_item(route: &RouteDoc, prefix: &str, tag: &str) -> PathItem {
         operation = operation.description(Some(format!("Requires scope `{scope}`.")));
     }
     for name in route.path.split('/').filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}'))) {
-        operation = operation
-            .parameter(ParameterBuilder::new().name(name.trim_start_matches('*')).parameter_in(ParameterIn::Path).required(utoipa::openapi::Required::True));
+        operation = operation.parameter(
+            ParameterBuilder::new()
+                .name(name.trim_start_matches('*'))
+                .parameter_in(ParameterIn::Path)
+                .required(utoipa::openapi::Required::True),
+        );
     }
     PathItem::new(method, operation.build())
 }

@@ -58,10 +58,12 @@ struct KeyChange {
     scopes: Option<Vec<String>>,
     /// `null` removes the expiry; absent leaves it.
     #[serde(default, deserialize_with = "present")]
+    #[allow(clippy::option_option)] // absent, null and a value mean three different things
     expires_at: Option<Option<String>>,
 }
 
 /// Tells an explicit `null` from an absent field.
+#[allow(clippy::option_option)]
 fn present<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<Option<String>>, D::Error> {
     Option::<String>::deserialize(deserializer).map(Some)
 }
@@ -133,7 +135,8 @@ async fn update_key(
     AdminJson(change): AdminJson<KeyChange>,
 ) -> Result<Json<Value>, EmulatorError> {
     let id = parse_id(&id, "key")?;
-    let key = state.propal.store().key_by_id(id).ok_or_else(|| EmulatorError::NotFound(format!("no Propal key {id}")))?;
+    let key =
+        state.propal.store().key_by_id(id).ok_or_else(|| EmulatorError::NotFound(format!("no Propal key {id}")))?;
     let scopes = change.scopes.as_deref().map(parse_scopes).transpose()?;
     let expires_at = match change.expires_at {
         None => None,

@@ -15,7 +15,10 @@ pub async fn reset_all(State(state): State<AppState>) -> Json<Value> {
     Json(json!({ "reset": Vendor::ALL }))
 }
 
-pub async fn reset_vendor(State(state): State<AppState>, Path(vendor): Path<String>) -> Result<Json<Value>, EmulatorError> {
+pub async fn reset_vendor(
+    State(state): State<AppState>,
+    Path(vendor): Path<String>,
+) -> Result<Json<Value>, EmulatorError> {
     let vendor: Vendor = vendor.parse().map_err(EmulatorError::NotFound)?;
     state.reset(vendor);
     Ok(Json(json!({ "reset": [vendor] })))

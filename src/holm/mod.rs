@@ -24,5 +24,7 @@ pub const ROUTES: &[RouteDoc] = &[];
 
 /// Holm's router, at the vendor's root path.
 pub fn router(state: Arc<HolmState>) -> Router {
-    Router::new().fallback(|method: Method, uri: Uri| async move { route_not_found(Vendor::Holm, &method, &uri) }).with_state(state)
+    Router::new()
+        .fallback(|method: Method, uri: Uri| async move { route_not_found(Vendor::Holm, &method, &uri) })
+        .with_state(state)
 }

@@ -43,7 +43,11 @@ impl HolmState {
         let mut raw_org_keys = HashMap::new();
         for (i, entry) in raw.organization_keys.iter().enumerate() {
             let org = organizations.iter().find(|o| o.organization_id == entry.organization_id).ok_or_else(|| {
-                FixtureError::new(&raw_file, format!("$.organization_keys[{i}].organization_id"), "no such organization")
+                FixtureError::new(
+                    &raw_file,
+                    format!("$.organization_keys[{i}].organization_id"),
+                    "no such organization",
+                )
             })?;
             let path = format!("$.organization_keys[{i}].organization_key");
             check_raw_matches_hash(&raw_file, &path, &entry.organization_key, &org.organization_key_hash)?;
@@ -51,9 +55,11 @@ impl HolmState {
         }
         let mut raw_api_keys = HashMap::new();
         for (i, entry) in raw.api_keys.iter().enumerate() {
-            let key = organizations.iter().flat_map(|o| &o.keys).find(|k| k.id == entry.id).ok_or_else(|| {
-                FixtureError::new(&raw_file, format!("$.api_keys[{i}].id"), "no such key")
-            })?;
+            let key = organizations
+                .iter()
+                .flat_map(|o| &o.keys)
+                .find(|k| k.id == entry.id)
+                .ok_or_else(|| FixtureError::new(&raw_file, format!("$.api_keys[{i}].id"), "no such key"))?;
             check_raw_matches_hash(&raw_file, &format!("$.api_keys[{i}].api_key"), &entry.api_key, &key.key_hash)?;
             raw_api_keys.insert(entry.id.clone(), entry.api_key.clone());
         }

@@ -24,5 +24,7 @@ pub const ROUTES: &[RouteDoc] = &[];
 
 /// Portal.io's router, at the vendor's root path.
 pub fn router(state: Arc<PortalioState>) -> Router {
-    Router::new().fallback(|method: Method, uri: Uri| async move { route_not_found(Vendor::Portalio, &method, &uri) }).with_state(state)
+    Router::new()
+        .fallback(|method: Method, uri: Uri| async move { route_not_found(Vendor::Portalio, &method, &uri) })
+        .with_state(state)
 }

@@ -37,7 +37,11 @@ impl PortalioState {
         for (a, account) in accounts.iter().enumerate() {
             for (u, user) in account.users.iter().enumerate() {
                 if !user_ids.insert(user.id) {
-                    return Err(FixtureError::new(&file, format!("$.accounts[{a}].users[{u}].id"), "duplicate user id"));
+                    return Err(FixtureError::new(
+                        &file,
+                        format!("$.accounts[{a}].users[{u}].id"),
+                        "duplicate user id",
+                    ));
                 }
             }
         }

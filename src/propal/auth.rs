@@ -140,7 +140,11 @@ impl<S: Send + Sync> FromRequestParts<S> for Caller {
     type Rejection = PropalError;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        parts.extensions.get::<Caller>().cloned().ok_or_else(|| PropalError::Internal("route without authenticate".into()))
+        parts
+            .extensions
+            .get::<Caller>()
+            .cloned()
+            .ok_or_else(|| PropalError::Internal("route without authenticate".into()))
     }
 }
 
@@ -160,15 +164,21 @@ pub fn find_key(store: &Store, headers: &HeaderMap, now: Timestamp) -> Result<Ar
         unauthorized(AuthFailure::MalformedKey, "the key is not pp_live_ followed by base64url characters".into())
     })?;
     let hash = key.hash();
-    let record = store.key_by_hash(&hash).ok_or_else(|| {
-        unauthorized(AuthFailure::UnknownKey, format!("no key has SHA-256 {}...", hash.short()))
-    })?;
+    let record = store
+        .key_by_hash(&hash)
+        .ok_or_else(|| unauthorized(AuthFailure::UnknownKey, format!("no key has SHA-256 {}...", hash.short())))?;
     let meta = record.meta();
     if let Some(at) = meta.revoked_at {
-        return Err(unauthorized(AuthFailure::RevokedKey, format!("key {} ({}) was revoked at {at}", record.prefix, record.id)));
+        return Err(unauthorized(
+            AuthFailure::RevokedKey,
+            format!("key {} ({}) was revoked at {at}", record.prefix, record.id),
+        ));
     }
     if let Some(at) = meta.expires_at.filter(|at| *at <= now) {
-        return Err(unauthorized(AuthFailure::ExpiredKey, format!("key {} ({}) expired at {at}", record.prefix, record.id)));
+        return Err(unauthorized(
+            AuthFailure::ExpiredKey,
+            format!("key {} ({}) expired at {at}", record.prefix, record.id),
+        ));
     }
     Ok(record)
 }
@@ -188,7 +198,10 @@ pub async fn authenticate(State(state): State<Arc<PropalState>>, mut request: Re
     };
     trail.pass("api_key", format!("key {} ({}) of organization {}", key.prefix, key.id, key.organization_id));
     let Some(org) = store.org(key.organization_id) else {
-        let error = PropalError::Unauthorized { failure: AuthFailure::UnknownKey, detail: "the key's organization is gone".into() };
+        let error = PropalError::Unauthorized {
+            failure: AuthFailure::UnknownKey,
+            detail: "the key's organization is gone".into(),
+        };
         return error.into_response();
     };
     trail.set_account(org.id.to_string());
@@ -207,7 +220,14 @@ pub async fn authenticate(State(state): State<Arc<PropalState>>, mut request: Re
             trail.pass("rate_limit", format!("{remaining} of {limit} left in the sliding hour"));
             key.touch(now);
             let scopes = key.meta().scopes.clone();
-            request.extensions_mut().insert(Caller { key: Arc::clone(&key), org: Arc::clone(&org), store, scopes, now, trail });
+            request.extensions_mut().insert(Caller {
+                key: Arc::clone(&key),
+                org: Arc::clone(&org),
+                store,
+                scopes,
+                now,
+                trail,
+            });
             next.run(request).await
         }
     };
@@ -232,6 +252,7 @@ mod tests {
 
     #[test]
     fn hash_is_sha256_hex_of_the_whole_key() {
+        let hash = ApiKey::parse("pp_live_test").unwrap().hash();
         // sha256("pp_live_test") computed independently with coreutils' sha256sum.
         assert_eq!(hash.0, "426542299418d5977591f37e51bd2fea125526631da0e1e24d6327256806a36a");
     }

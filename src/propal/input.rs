@@ -144,7 +144,10 @@ impl<'a> Fields<'a> {
         match self.nullable_string(field, MAX_TEXT) {
             Change::Set(value) if !allowed.contains(&value.as_str()) => {
                 let expected: Vec<String> = allowed.iter().map(|a| format!("'{a}'")).collect();
-                self.problem(field, format!("Invalid enum value. Expected {}, received '{value}'", expected.join(" | ")));
+                self.problem(
+                    field,
+                    format!("Invalid enum value. Expected {}, received '{value}'", expected.join(" | ")),
+                );
                 Change::Keep
             }
             other => other,
@@ -156,13 +159,14 @@ impl<'a> Fields<'a> {
         match self.raw(field) {
             None => Change::Keep,
             Some(Value::Null) => Change::Clear,
-            Some(Value::String(text)) => match Uuid::parse_str(text) {
-                Ok(id) => Change::Set(id),
-                Err(_) => {
+            Some(Value::String(text)) => {
+                if let Ok(id) = Uuid::parse_str(text) {
+                    Change::Set(id)
+                } else {
                     self.problem(field, "Invalid uuid");
                     Change::Keep
                 }
-            },
+            }
             Some(other) => {
                 self.problem(field, format!("Expected string, received {}", kind(other)));
                 Change::Keep
@@ -257,7 +261,8 @@ mod tests {
     use serde_json::json;
 
     fn map(value: Value) -> Map<String, Value> {
-        value.as_object().unwrap().clone()
+        let Value::Object(map) = value else { panic!("not an object") };
+        map
     }
 
     #[test]
@@ -271,13 +276,16 @@ mod tests {
         fields.email("email");
         let PropalError::Validation { details, message } = fields.finish().unwrap_err() else { panic!() };
         let got: Vec<(&str, &str)> = details.iter().map(|d| (d.field.as_str(), d.message.as_str())).collect();
-        assert_eq!(got, vec![
-            ("title", "Expected string, received number"),
-            ("slug", "String must contain at least 1 character(s)"),
-            ("name", "Required"),
-            ("lead_id", "Invalid uuid"),
-            ("email", "Invalid email"),
-        ]);
+        assert_eq!(
+            got,
+            vec![
+                ("title", "Expected string, received number"),
+                ("slug", "String must contain at least 1 character(s)"),
+                ("name", "Required"),
+                ("lead_id", "Invalid uuid"),
+                ("email", "Invalid email"),
+            ]
+        );
         assert_eq!(message, "The field 'title' is invalid: Expected string, received number");
     }
 

@@ -140,6 +140,7 @@ pub enum PageStatus {
 /// The four client-page switches: nested `settings` on create, flat on PATCH.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
+#[allow(clippy::struct_excessive_bools)] // the vendor's four documented switches
 pub struct ProposalSettings {
     pub allow_client_to_sign: bool,
     pub allow_client_to_deny: bool,

@@ -76,13 +76,13 @@ pub fn cursor(id: Uuid) -> String {
 }
 
 /// One page of `rows` (each with its id and creation instant), rendered by `render`.
-pub fn page<T>(
+pub fn page<T, S: std::hash::BuildHasher>(
     mut rows: Vec<(Uuid, Timestamp, T)>,
     request: PageRequest,
-    created_at_of: &HashMap<Uuid, Timestamp>,
+    created_at_of: &HashMap<Uuid, Timestamp, S>,
     render: impl Fn(&T) -> Value,
 ) -> Result<Value, PropalError> {
-    rows.sort_by(|a, b| (b.1, b.0).cmp(&(a.1, a.0)));
+    rows.sort_by_key(|row| std::cmp::Reverse((row.1, row.0)));
     let total_count = rows.len();
     let start = match request.after {
         None => 0,

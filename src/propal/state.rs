@@ -159,7 +159,14 @@ impl KeyRecord {
 
 impl Org {
     pub fn new(id: Uuid, name: String, created_at: Timestamp, members: Vec<Member>) -> Self {
-        Self { id, name, created_at, members, data: Mutex::new(OrgData::default()), window: Mutex::new(SlidingWindow::default()) }
+        Self {
+            id,
+            name,
+            created_at,
+            members,
+            data: Mutex::new(OrgData::default()),
+            window: Mutex::new(SlidingWindow::default()),
+        }
     }
 
     /// The organization's data, locked. Never hold it across an `.await`.
@@ -251,7 +258,12 @@ impl Store {
             prefix: raw[..KEY_PREFIX.len() + 4].to_owned(),
             hash: hash.clone(),
             created_at: millis(now),
-            meta: Mutex::new(KeyMeta { scopes, revoked_at: None, expires_at: expires_at.map(millis), last_used_at: None }),
+            meta: Mutex::new(KeyMeta {
+                scopes,
+                revoked_at: None,
+                expires_at: expires_at.map(millis),
+                last_used_at: None,
+            }),
         });
         self.key_ids.insert(record.id, hash.clone());
         self.keys.insert(hash, Arc::clone(&record));
@@ -492,12 +504,20 @@ impl PropalFixtures {
             if let Some(lead) = p.lead_id
                 && !leads.iter().any(|l| l.record.id == lead && l.organization_id == owner)
             {
-                return Err(FixtureError::new(file, format!("$.proposals[{i}].lead_id"), "no such lead in this organization"));
+                return Err(FixtureError::new(
+                    file,
+                    format!("$.proposals[{i}].lead_id"),
+                    "no such lead in this organization",
+                ));
             }
             if let Some(theme) = p.theme_id
                 && !themes.iter().any(|t| t.record.id == theme && t.organization_id == owner)
             {
-                return Err(FixtureError::new(file, format!("$.proposals[{i}].theme_id"), "no such theme in this organization"));
+                return Err(FixtureError::new(
+                    file,
+                    format!("$.proposals[{i}].theme_id"),
+                    "no such theme in this organization",
+                ));
             }
         }
         Ok(Self { organizations, keys, raw_keys, leads, products, templates, themes, proposals })

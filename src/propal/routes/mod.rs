@@ -4,3 +4,8 @@
 pub mod leads;
 pub mod organization;
 pub mod proposals;
+pub mod products;
+pub mod templates;
+pub mod themes;
+pub mod media;
+pub mod metrics;

@@ -25,7 +25,8 @@ use crate::propal::{
 
 const NOT_FOUND: &str = "Proposal not found.";
 const LANGUAGES: [&str; 2] = ["fr", "en"];
-const FLAGS: [&str; 4] = ["allow_client_to_sign", "allow_client_to_deny", "allow_payment", "allow_client_to_download_pdf"];
+const FLAGS: [&str; 4] =
+    ["allow_client_to_sign", "allow_client_to_deny", "allow_payment", "allow_client_to_download_pdf"];
 /// INFERRED: the currency of a proposal with no catalog products.
 const DEFAULT_CURRENCY: &str = "EUR";
 /// INFERRED: the client-page switches of a proposal created without `settings`.
@@ -237,7 +238,9 @@ fn read_settings(fields: &mut Fields<'_>, raw: Option<&Value>) -> Option<Proposa
                 "allow_payment" => settings.allow_payment = *value,
                 _ => settings.allow_client_to_download_pdf = *value,
             },
-            Some(other) => fields.problem(&format!("settings.{flag}"), format!("Expected boolean, received {}", kind(other))),
+            Some(other) => {
+                fields.problem(&format!("settings.{flag}"), format!("Expected boolean, received {}", kind(other)))
+            }
         }
     }
     Some(settings)
@@ -266,7 +269,9 @@ fn read_products(fields: &mut Fields<'_>, raw: Option<&Value>) -> Vec<(Uuid, Val
         }
         match bundle {
             Some(bundle) => rows.push((bundle, payment)),
-            None if item.contains_key("bundle_id") => fields.problem(&format!("products.{i}.bundle_id"), "Invalid uuid"),
+            None if item.contains_key("bundle_id") => {
+                fields.problem(&format!("products.{i}.bundle_id"), "Invalid uuid")
+            }
             None => fields.problem(&format!("products.{i}.bundle_id"), "Required"),
         }
     }
@@ -283,10 +288,16 @@ fn check_slug_free(data: &OrgData, slug: &str, except: Option<Uuid>) -> Result<(
 /// INFERRED: a referenced lead, theme or template outside the organization is a 404, like a path id.
 fn check_references(data: &OrgData, lead: Option<Uuid>, theme: Option<Uuid>) -> Result<(), PropalError> {
     if let Some(lead) = lead.filter(|id| !data.leads.contains_key(id)) {
-        return Err(PropalError::not_found("Lead not found.", format!("lead_id {lead} is not a lead of this organization")));
+        return Err(PropalError::not_found(
+            "Lead not found.",
+            format!("lead_id {lead} is not a lead of this organization"),
+        ));
     }
     if let Some(theme) = theme.filter(|id| !data.themes.contains_key(id)) {
-        return Err(PropalError::not_found("Theme not found.", format!("theme_id {theme} is not a theme of this organization")));
+        return Err(PropalError::not_found(
+            "Theme not found.",
+            format!("theme_id {theme} is not a theme of this organization"),
+        ));
     }
     Ok(())
 }
@@ -295,7 +306,10 @@ fn check_template(store: &Store, data: &OrgData, id: Uuid) -> Result<(), PropalE
     if data.templates.contains_key(&id) || store.global_templates.iter().any(|t| t.id == id) {
         Ok(())
     } else {
-        Err(PropalError::not_found("Template not found.", format!("template_id {id} is neither this organization's nor global")))
+        Err(PropalError::not_found(
+            "Template not found.",
+            format!("template_id {id} is neither this organization's nor global"),
+        ))
     }
 }
 
@@ -316,7 +330,10 @@ fn price(data: &OrgData, bundles: &[(Uuid, Value)]) -> Result<(f64, String), Pro
     let mut currency = None;
     for (bundle, _) in bundles {
         let product = data.products.get(bundle).ok_or_else(|| {
-            PropalError::not_found("Product not found.", format!("bundle_id {bundle} is not a product of this organization"))
+            PropalError::not_found(
+                "Product not found.",
+                format!("bundle_id {bundle} is not a product of this organization"),
+            )
         })?;
         value += product.price;
         currency.get_or_insert_with(|| product.currency.clone());
