@@ -143,11 +143,7 @@ pub fn build_app(config: Config) -> anyhow::Result<App> {
     let vendors = Vendor::ALL
         .into_iter()
         .map(|vendor| {
-            let router = state
-                .vendor_routes(vendor)
-                .layer(DefaultBodyLimit::max(config.max_body_bytes))
-                .layer(CatchPanicLayer::custom(move |_| frame_error(vendor, FrameError::Internal)));
-            (vendor, router)
+            (vendor, harden(state.vendor_routes(vendor), vendor, config.max_body_bytes))
         })
         .collect();
     let mut hosts: HashMap<String, Vendor> = Vendor::ALL
@@ -157,6 +153,14 @@ pub fn build_app(config: Config) -> anyhow::Result<App> {
     hosts.extend(config.host_aliases.iter().map(|alias| (alias.host.clone(), alias.vendor)));
     let admin = crate::admin::router(state.clone());
     Ok(App { recorder, vendors: Arc::new(vendors), admin, hosts: Arc::new(hosts), state })
+}
+
+/// The layers every vendor router gets: panic recovery outermost (a panic becomes the
+/// vendor's own 500, never a dropped connection), then the body limit its extractors enforce.
+pub fn harden(routes: Router, vendor: Vendor, max_body_bytes: usize) -> Router {
+    routes
+        .layer(DefaultBodyLimit::max(max_body_bytes))
+        .layer(CatchPanicLayer::custom(move |_| frame_error(vendor, FrameError::Internal)))
 }
 
 impl App {
@@ -261,4 +265,33 @@ pub async fn serve(
     }
     background.abort();
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::{body::Body, http::Request, routing::get};
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn a_panicking_handler_answers_the_vendors_500_shape() {
+        #[allow(clippy::unused_async)]
+        async fn boom() -> &'static str {
+            panic!("handler bug")
+        }
+        let cases = [
+            (Vendor::Propal, r#"{"error":{"code":"internal_error","message":"Internal server error."}}"#),
+            (Vendor::Holm, r#"{"error":{"code":"internal_error","message":"Internal server error."}}"#),
+            (Vendor::Portalio, r#"{"message":"An unexpected error occurred."}"#),
+        ];
+        for (vendor, body) in cases {
+            let router = harden(Router::new().route("/boom", get(boom)), vendor, 1024);
+            let response = router.oneshot(Request::get("/boom").body(Body::empty()).unwrap()).await.unwrap();
+            assert_eq!(response.status(), 500, "{vendor}");
+            let bytes = response.into_body().collect().await.unwrap().to_bytes();
+            assert_eq!(std::str::from_utf8(&bytes).unwrap(), body, "{vendor}");
+        }
+    }
 }
