@@ -9,7 +9,13 @@
 use std::{collections::HashMap, future::Future, net::SocketAddr, sync::Arc, time::Instant};
 
 use anyhow::Context;
-use axum::{Router, extract::DefaultBodyLimit, extract::FromRef, middleware};
+use axum::{
+    Router,
+    extract::{DefaultBodyLimit, FromRef},
+    http::{StatusCode, header},
+    middleware,
+    response::Response,
+};
 use serde_json::{Map, Value, json};
 use tokio::net::TcpListener;
 use tower_http::{catch_panic::CatchPanicLayer, trace::TraceLayer};
@@ -19,7 +25,7 @@ use crate::{
     clock::Clock,
     fixtures::FixtureSet,
     holm::HolmState,
-    journal::{self, Journal, Recorder},
+    journal::{self, Denial, Journal, Recorder},
     portalio::PortalioState,
     propal::PropalState,
     routing::{self, Dispatcher, Listener},
@@ -160,7 +166,27 @@ pub fn build_app(config: Config) -> anyhow::Result<App> {
 pub fn harden(routes: Router, vendor: Vendor, max_body_bytes: usize) -> Router {
     routes
         .layer(DefaultBodyLimit::max(max_body_bytes))
+        .layer(middleware::map_response(move |response: Response| async move {
+            vendor_shaped_413(vendor, max_body_bytes, response)
+        }))
         .layer(CatchPanicLayer::custom(move |_| frame_error(vendor, FrameError::Internal)))
+}
+
+/// A body without `Content-Length` that outgrows the limit is refused by the extractor
+/// with axum's plain-text 413; give it the vendor's shape like the declared-length case.
+fn vendor_shaped_413(vendor: Vendor, max_body_bytes: usize, response: Response) -> Response {
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if response.status() != StatusCode::PAYLOAD_TOO_LARGE || is_json {
+        return response;
+    }
+    let mut shaped = frame_error(vendor, FrameError::PayloadTooLarge);
+    let detail = format!("streamed body exceeds --max-body-bytes {max_body_bytes}");
+    shaped.extensions_mut().insert(Denial::new("payload_too_large", detail));
+    shaped
 }
 
 impl App {

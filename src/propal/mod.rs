@@ -66,7 +66,7 @@ pub const ROUTES: &[RouteDoc] = &[
     RouteDoc::scoped("GET", "/v1/metrics/overview", "metrics:read", "Global KPIs: proposals, value, conversion"),
     RouteDoc::scoped("GET", "/v1/metrics/pipeline", "metrics:read", "Proposals and value by deal status"),
     RouteDoc::scoped("GET", "/v1/metrics/conversion", "metrics:read", "Conversion rate and funnel"),
-    RouteDoc::scoped("GET", "/v1/metrics/sales", "metrics:read", "Approved sales by period (daily, weekly, monthly, yearly)"),
+    RouteDoc::scoped("GET", "/v1/metrics/sales", "metrics:read", "Approved sales by period"),
     RouteDoc::scoped("GET", "/v1/metrics/team-performance", "metrics:read", "Performance per organization member"),
     RouteDoc::scoped("GET", "/v1/metrics/proposal-timing", "metrics:read", "Average hours to first view and to close"),
     RouteDoc::scoped("GET", "/v1/metrics/rejection-reasons", "metrics:read", "Rejection reasons of denied proposals"),
@@ -92,10 +92,7 @@ pub fn router(state: Arc<PropalState>) -> Router {
                 .delete(routes::products::delete_product),
         )
         .route("/v1/templates", get(routes::templates::list_templates).post(routes::templates::create_template))
-        .route(
-            "/v1/templates/{id}",
-            get(routes::templates::get_template).delete(routes::templates::delete_template),
-        )
+        .route("/v1/templates/{id}", get(routes::templates::get_template).delete(routes::templates::delete_template))
         .route("/v1/themes", get(routes::themes::list_themes).post(routes::themes::create_theme))
         .route(
             "/v1/themes/{id}",

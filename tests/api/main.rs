@@ -5,5 +5,7 @@ mod helpers;
 
 mod admin;
 mod propal;
+mod propal_media_metrics;
+mod propal_resources;
 mod routing;
 mod serve;

@@ -507,3 +507,22 @@ fn fixture_files_hold_only_hashes_of_the_raw_keys() {
         assert!(hash.bytes().all(|b| b.is_ascii_hexdigit()));
     }
 }
+
+#[tokio::test]
+async fn patching_a_required_field_to_null_reports_it_once() {
+    let app = TestApp::new();
+    let (_, key) = app.propal_org(None).await;
+    let lead = app.propal(Method::POST, &key, "/v1/leads", Some(json!({"name": "Jane"}))).await;
+    let id = lead.json["id"].as_str().unwrap();
+    let r = app.propal(Method::PATCH, &key, &format!("/v1/leads/{id}"), Some(json!({"name": null}))).await;
+    assert_eq!(r.json["error"]["details"], json!([{"field": "name", "message": "Expected string, received null"}]));
+    let p = app.propal(Method::POST, &key, "/v1/proposals", Some(json!({"title": "T", "slug": "t"}))).await;
+    let id = p.json["id"].as_str().unwrap();
+    let r = app
+        .propal(Method::PATCH, &key, &format!("/v1/proposals/{id}"), Some(json!({"title": null, "language": null})))
+        .await;
+    assert_eq!(
+        r.json["error"]["details"],
+        json!([{"field": "title", "message": "Expected string, received null"}, {"field": "language", "message": "Expected string, received null"}])
+    );
+}

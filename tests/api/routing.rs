@@ -299,7 +299,9 @@ async fn every_response_carries_a_distinct_request_id() {
 
     let ids: Vec<&str> = responses
         .iter()
-        .map(|r| r.header("x-emulator-request-id").unwrap_or_else(|| panic!("no request id on {} {}", r.status, r.text)))
+        .map(|r| {
+            r.header("x-emulator-request-id").unwrap_or_else(|| panic!("no request id on {} {}", r.status, r.text))
+        })
         .collect();
     assert!(ids.iter().all(|id| id.starts_with("req_")), "{ids:?}");
     assert_eq!(ids.iter().collect::<HashSet<_>>().len(), ids.len(), "{ids:?}");

@@ -88,9 +88,6 @@ pub async fn update_lead(caller: Caller, Path(id): Path<String>, body: Bytes) ->
     let body = object(&body)?;
     let mut fields = Fields::new(&body);
     let name = fields.string("name", false, 1, MAX_TEXT);
-    if fields.has("name") && body.get("name").is_some_and(Value::is_null) {
-        fields.problem("name", "Expected string, received null");
-    }
     let changes = read_changes(&mut fields);
     fields.finish()?;
     let mut data = caller.org.data();

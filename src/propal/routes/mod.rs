@@ -2,10 +2,10 @@
 //! body, one locked change to the organization's data, the response.
 
 pub mod leads;
-pub mod organization;
-pub mod proposals;
-pub mod products;
-pub mod templates;
-pub mod themes;
 pub mod media;
 pub mod metrics;
+pub mod organization;
+pub mod products;
+pub mod proposals;
+pub mod templates;
+pub mod themes;

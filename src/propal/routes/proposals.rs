@@ -141,10 +141,8 @@ pub async fn update_proposal(caller: Caller, Path(id): Path<String>, body: Bytes
     let mut fields = Fields::new(&body);
     let title = fields.string("title", false, 1, MAX_TEXT);
     let slug = fields.string("slug", false, 1, MAX_TEXT);
-    for name in ["title", "slug", "language"] {
-        if body.get(name).is_some_and(Value::is_null) {
-            fields.problem(name, "Expected string, received null");
-        }
+    if body.get("language").is_some_and(Value::is_null) {
+        fields.problem("language", "Expected string, received null");
     }
     let lead_id = fields.uuid("lead_id");
     let language = fields.one_of("language", &LANGUAGES);
@@ -239,7 +237,7 @@ fn read_settings(fields: &mut Fields<'_>, raw: Option<&Value>) -> Option<Proposa
                 _ => settings.allow_client_to_download_pdf = *value,
             },
             Some(other) => {
-                fields.problem(&format!("settings.{flag}"), format!("Expected boolean, received {}", kind(other)))
+                fields.problem(&format!("settings.{flag}"), format!("Expected boolean, received {}", kind(other)));
             }
         }
     }
@@ -270,7 +268,7 @@ fn read_products(fields: &mut Fields<'_>, raw: Option<&Value>) -> Vec<(Uuid, Val
         match bundle {
             Some(bundle) => rows.push((bundle, payment)),
             None if item.contains_key("bundle_id") => {
-                fields.problem(&format!("products.{i}.bundle_id"), "Invalid uuid")
+                fields.problem(&format!("products.{i}.bundle_id"), "Invalid uuid");
             }
             None => fields.problem(&format!("products.{i}.bundle_id"), "Required"),
         }
