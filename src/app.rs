@@ -148,9 +148,7 @@ pub fn build_app(config: Config) -> anyhow::Result<App> {
     let recorder = Recorder::new(state.journal.clone(), state.clock.clone(), !config.no_explain, config.seed);
     let vendors = Vendor::ALL
         .into_iter()
-        .map(|vendor| {
-            (vendor, harden(state.vendor_routes(vendor), vendor, config.max_body_bytes))
-        })
+        .map(|vendor| (vendor, harden(state.vendor_routes(vendor), vendor, config.max_body_bytes)))
         .collect();
     let mut hosts: HashMap<String, Vendor> = Vendor::ALL
         .into_iter()

@@ -77,7 +77,11 @@ async fn key_expiry_follows_the_emulator_clock() {
     let keys = app.get(&format!("/_emulator/propal/organizations/{}/keys", org.json["id"].as_str().unwrap())).await;
     let key_id = keys.json["keys"][0]["id"].as_str().unwrap().to_owned();
     let patch = app
-        .admin(Method::PATCH, &format!("/_emulator/propal/keys/{key_id}"), Some(json!({"expires_at": "2026-06-01T00:10:00Z"})))
+        .admin(
+            Method::PATCH,
+            &format!("/_emulator/propal/keys/{key_id}"),
+            Some(json!({"expires_at": "2026-06-01T00:10:00Z"})),
+        )
         .await;
     assert_eq!(patch.status, StatusCode::OK, "{}", patch.text);
     assert_eq!(app.propal(Method::GET, &key, "/v1/organization", None).await.status, StatusCode::OK);
@@ -134,23 +138,25 @@ async fn checks_run_in_the_order_401_429_403_404_400() {
     let app = TestApp::with_args(&["--propal-rate-limit", "2"]);
     let (_, key) = app.propal_org(Some(&["leads:read"])).await;
     // 403 before 404 and 400: no write scope, malformed id, broken body.
-    let response = app.send(raw_request(
-        Method::PATCH,
-        "/propal/v1/leads/not-a-uuid",
-        "{broken",
-        &[("authorization", &format!("Bearer {key}")), ("content-type", "application/json")],
-    ))
-    .await;
+    let response = app
+        .send(raw_request(
+            Method::PATCH,
+            "/propal/v1/leads/not-a-uuid",
+            "{broken",
+            &[("authorization", &format!("Bearer {key}")), ("content-type", "application/json")],
+        ))
+        .await;
     assert_eq!(response.status, StatusCode::FORBIDDEN);
     // 404 before 400, with the scope present.
     let (_, writer) = app.propal_org(Some(&["leads:write"])).await;
-    let response = app.send(raw_request(
-        Method::PATCH,
-        "/propal/v1/leads/not-a-uuid",
-        "{broken",
-        &[("authorization", &format!("Bearer {writer}")), ("content-type", "application/json")],
-    ))
-    .await;
+    let response = app
+        .send(raw_request(
+            Method::PATCH,
+            "/propal/v1/leads/not-a-uuid",
+            "{broken",
+            &[("authorization", &format!("Bearer {writer}")), ("content-type", "application/json")],
+        ))
+        .await;
     assert_eq!(response.status, StatusCode::NOT_FOUND);
     assert_eq!(response.json["error"]["code"], "not_found");
     // 429 before 403: the read-only key has used its budget of 2 (the 403 counted).
@@ -176,7 +182,11 @@ async fn rate_headers_count_down_on_every_authenticated_response() {
     let missing = app.propal(Method::GET, &key, "/v1/leads/3c90c3cc-0d44-4b50-8888-8dd25736052a", None).await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
     assert_eq!(missing.header("x-ratelimit-remaining"), Some("998"));
-    assert_eq!(missing.header("x-ratelimit-reset"), first.header("x-ratelimit-reset"), "the oldest request sets the reset");
+    assert_eq!(
+        missing.header("x-ratelimit-reset"),
+        first.header("x-ratelimit-reset"),
+        "the oldest request sets the reset"
+    );
 }
 
 #[tokio::test]
@@ -244,7 +254,9 @@ async fn exactly_the_limit_passes_when_many_requests_arrive_at_once() {
         let router = app.router();
         let auth = format!("Bearer {key}");
         tasks.push(tokio::spawn(async move {
-            send(router, request(Method::GET, "/propal/v1/organization", None, &[("authorization", &auth)])).await.status
+            send(router, request(Method::GET, "/propal/v1/organization", None, &[("authorization", &auth)]))
+                .await
+                .status
         }));
     }
     let mut passed = 0;
@@ -265,7 +277,14 @@ async fn pagination_walks_every_proposal_once_with_the_total_count() {
     let (_, key) = app.propal_org(None).await;
     let mut made = HashSet::new();
     for i in 0..7 {
-        let r = app.propal(Method::POST, &key, "/v1/proposals", Some(json!({"title": format!("P{i}"), "slug": format!("p-{i}")}))).await;
+        let r = app
+            .propal(
+                Method::POST,
+                &key,
+                "/v1/proposals",
+                Some(json!({"title": format!("P{i}"), "slug": format!("p-{i}")})),
+            )
+            .await;
         assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
         made.insert(r.json["id"].as_str().unwrap().to_owned());
     }
@@ -275,7 +294,9 @@ async fn pagination_walks_every_proposal_once_with_the_total_count() {
         let page = app.propal(Method::GET, &key, &path, None).await;
         assert_eq!(page.status, StatusCode::OK, "{}", page.text);
         assert_eq!(page.json["pagination"]["total_count"], 7);
-        seen.extend(page.json["data"].as_array().unwrap().iter().map(|p| p["proposal_id"].as_str().unwrap().to_owned()));
+        seen.extend(
+            page.json["data"].as_array().unwrap().iter().map(|p| p["proposal_id"].as_str().unwrap().to_owned()),
+        );
         if page.json["pagination"]["has_more"] == json!(false) {
             assert_eq!(page.json["pagination"]["next_cursor"], Value::Null);
             break;
@@ -290,7 +311,9 @@ async fn pagination_walks_every_proposal_once_with_the_total_count() {
 async fn bad_limits_and_cursors_are_validation_errors() {
     let app = TestApp::new();
     let key = app.propal_key(FULL).await;
-    for (query, field) in [("limit=0", "limit"), ("limit=101", "limit"), ("limit=x", "limit"), ("after=bm9wZQ", "after")] {
+    for (query, field) in
+        [("limit=0", "limit"), ("limit=101", "limit"), ("limit=x", "limit"), ("after=bm9wZQ", "after")]
+    {
         let r = app.propal(Method::GET, &key, &format!("/v1/leads?{query}"), None).await;
         assert_eq!(r.status, StatusCode::BAD_REQUEST, "{query}");
         assert_eq!(r.json["error"]["code"], "validation_error");
@@ -318,7 +341,9 @@ async fn a_proposal_is_created_read_patched_published_and_deleted() {
     let app = TestApp::new();
     app.freeze_at("2026-04-01T10:30:00.123456Z").await;
     let (_, key) = app.propal_org(None).await;
-    let lead = app.propal(Method::POST, &key, "/v1/leads", Some(json!({"name": "Acme Corp", "email": "a@acme.example"}))).await;
+    let lead = app
+        .propal(Method::POST, &key, "/v1/leads", Some(json!({"name": "Acme Corp", "email": "a@acme.example"})))
+        .await;
     assert_eq!(lead.status, StatusCode::CREATED, "{}", lead.text);
     let lead_id = lead.json["id"].as_str().unwrap();
     let body = json!({"title": "Q2 Partnership Proposal", "slug": "q2-partnership-2026", "lead_id": lead_id,
@@ -335,7 +360,12 @@ async fn a_proposal_is_created_read_patched_published_and_deleted() {
     assert_eq!(got.json["allow_payment"], true);
     assert_eq!(got.json["proposal_created_at"], "2026-04-01T10:30:00.123Z");
     let patched = app
-        .propal(Method::PATCH, &key, &format!("/v1/proposals/{id}"), Some(json!({"title": "Renamed", "lead_id": null, "allow_payment": false, "password": "s3cret"})))
+        .propal(
+            Method::PATCH,
+            &key,
+            &format!("/v1/proposals/{id}"),
+            Some(json!({"title": "Renamed", "lead_id": null, "allow_payment": false, "password": "s3cret"})),
+        )
         .await;
     assert_eq!(patched.status, StatusCode::OK, "{}", patched.text);
     assert_eq!(patched.json["title"], "Renamed");
@@ -357,15 +387,26 @@ async fn create_proposal_refuses_bad_input_with_details_and_stores_nothing() {
     let app = TestApp::new();
     let (_, key) = app.propal_org(None).await;
     let bad = app
-        .propal(Method::POST, &key, "/v1/proposals", Some(json!({"slug": 7, "language": "de", "lead_id": "nope", "settings": {"allow_payment": "yes"}})))
+        .propal(
+            Method::POST,
+            &key,
+            "/v1/proposals",
+            Some(json!({"slug": 7, "language": "de", "lead_id": "nope", "settings": {"allow_payment": "yes"}})),
+        )
         .await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
     assert_eq!(bad.json["error"]["code"], "validation_error");
     assert_eq!(bad.json["error"]["message"], "The field 'title' is required.");
-    let fields: Vec<&str> = bad.json["error"]["details"].as_array().unwrap().iter().map(|d| d["field"].as_str().unwrap()).collect();
+    let fields: Vec<&str> =
+        bad.json["error"]["details"].as_array().unwrap().iter().map(|d| d["field"].as_str().unwrap()).collect();
     assert_eq!(fields, ["title", "slug", "lead_id", "language", "settings.allow_payment"]);
     let broken = app
-        .send(raw_request(Method::POST, "/propal/v1/proposals", "{\"title\":", &[("authorization", &format!("Bearer {key}"))]))
+        .send(raw_request(
+            Method::POST,
+            "/propal/v1/proposals",
+            "{\"title\":",
+            &[("authorization", &format!("Bearer {key}"))],
+        ))
         .await;
     assert_eq!(broken.status, StatusCode::BAD_REQUEST);
     assert_eq!(broken.json["error"]["details"][0]["field"], "body");
@@ -388,7 +429,10 @@ async fn slugs_are_unique_per_organization_only() {
     let clash = app.propal(Method::POST, &key, "/v1/proposals", Some(body.clone())).await;
     assert_eq!(clash.status, StatusCode::BAD_REQUEST);
     assert_eq!(clash.json["error"]["details"], json!([{"field": "slug", "message": "Slug already exists"}]));
-    assert_eq!(app.propal(Method::POST, &key, "/v1/proposals", Some(body.clone())).await.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        app.propal(Method::POST, &key, "/v1/proposals", Some(body.clone())).await.status,
+        StatusCode::BAD_REQUEST
+    );
     assert_eq!(app.propal(Method::POST, &other, "/v1/proposals", Some(body)).await.status, StatusCode::CREATED);
 }
 
@@ -404,7 +448,8 @@ async fn another_organizations_ids_and_malformed_ids_are_404() {
         assert_eq!(r.status, StatusCode::NOT_FOUND, "{path}");
         assert_eq!(r.json["error"]["code"], "not_found");
     }
-    let patch = app.propal(Method::PATCH, &atelier, &format!("/v1/proposals/{theirs}"), Some(json!({"title": "stolen"}))).await;
+    let patch =
+        app.propal(Method::PATCH, &atelier, &format!("/v1/proposals/{theirs}"), Some(json!({"title": "stolen"}))).await;
     assert_eq!(patch.status, StatusCode::NOT_FOUND);
     let still = app.propal(Method::GET, &nordwind, &format!("/v1/proposals/{theirs}"), None).await;
     assert_ne!(still.json["title"], "stolen");
@@ -414,10 +459,38 @@ async fn another_organizations_ids_and_malformed_ids_are_404() {
 async fn leads_have_every_key_and_search_matches_name_and_email() {
     let app = TestApp::new();
     let (_, key) = app.propal_org(None).await;
-    let created = app.propal(Method::POST, &key, "/v1/leads", Some(json!({"name": "Jane Roe", "email": "jane@roe.example", "city": "Nantes"}))).await;
+    let created = app
+        .propal(
+            Method::POST,
+            &key,
+            "/v1/leads",
+            Some(json!({"name": "Jane Roe", "email": "jane@roe.example", "city": "Nantes"})),
+        )
+        .await;
     assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
     let keys: Vec<&str> = created.json.as_object().unwrap().keys().map(String::as_str).collect();
-    assert_eq!(keys, ["id", "name", "email", "company", "phone", "website", "address", "city", "state", "zip", "country", "siret", "tva", "language", "status", "created_at", "updated_at"]);
+    assert_eq!(
+        keys,
+        [
+            "id",
+            "name",
+            "email",
+            "company",
+            "phone",
+            "website",
+            "address",
+            "city",
+            "state",
+            "zip",
+            "country",
+            "siret",
+            "tva",
+            "language",
+            "status",
+            "created_at",
+            "updated_at"
+        ]
+    );
     assert_eq!(created.json["website"], Value::Null);
     app.propal(Method::POST, &key, "/v1/leads", Some(json!({"name": "Other"}))).await;
     let by_email = app.propal(Method::GET, &key, "/v1/leads?search=jane%40roe.example&limit=1", None).await;
@@ -426,10 +499,12 @@ async fn leads_have_every_key_and_search_matches_name_and_email() {
     let by_name = app.propal(Method::GET, &key, "/v1/leads?search=ROE", None).await;
     assert_eq!(by_name.json["pagination"]["total_count"], 1);
     let id = created.json["id"].as_str().unwrap();
-    let patched = app.propal(Method::PATCH, &key, &format!("/v1/leads/{id}"), Some(json!({"city": null, "email": "bad"}))).await;
+    let patched =
+        app.propal(Method::PATCH, &key, &format!("/v1/leads/{id}"), Some(json!({"city": null, "email": "bad"}))).await;
     assert_eq!(patched.status, StatusCode::BAD_REQUEST);
     assert_eq!(patched.json["error"]["details"], json!([{"field": "email", "message": "Invalid email"}]));
-    let patched = app.propal(Method::PATCH, &key, &format!("/v1/leads/{id}"), Some(json!({"city": null, "tva": "FR1"}))).await;
+    let patched =
+        app.propal(Method::PATCH, &key, &format!("/v1/leads/{id}"), Some(json!({"city": null, "tva": "FR1"}))).await;
     assert_eq!(patched.status, StatusCode::OK);
     assert_eq!(patched.json["city"], Value::Null);
     assert_eq!(patched.json["tva"], "FR1");
@@ -441,7 +516,11 @@ async fn control_plane_keys_are_shown_once_listed_by_prefix_edited_and_revoked()
     let app = TestApp::new();
     let (org, _) = app.propal_org(None).await;
     let made = app
-        .admin(Method::POST, &format!("/_emulator/propal/organizations/{org}/keys"), Some(json!({"name": "CI", "scopes": ["leads:read"]})))
+        .admin(
+            Method::POST,
+            &format!("/_emulator/propal/organizations/{org}/keys"),
+            Some(json!({"name": "CI", "scopes": ["leads:read"]})),
+        )
         .await;
     assert_eq!(made.status, StatusCode::CREATED, "{}", made.text);
     let raw = made.json["key"].as_str().unwrap().to_owned();
@@ -452,7 +531,9 @@ async fn control_plane_keys_are_shown_once_listed_by_prefix_edited_and_revoked()
     assert_eq!(list.json["keys"].as_array().unwrap().len(), 2);
     let id = made.json["id"].as_str().unwrap();
     assert_eq!(app.propal(Method::GET, &raw, "/v1/organization", None).await.status, StatusCode::FORBIDDEN);
-    let edited = app.admin(Method::PATCH, &format!("/_emulator/propal/keys/{id}"), Some(json!({"scopes": ["organization:read"]}))).await;
+    let edited = app
+        .admin(Method::PATCH, &format!("/_emulator/propal/keys/{id}"), Some(json!({"scopes": ["organization:read"]})))
+        .await;
     assert_eq!(edited.json["scopes"], json!(["organization:read"]));
     assert_eq!(app.propal(Method::GET, &raw, "/v1/organization", None).await.status, StatusCode::OK);
     let used = app.get(&format!("/_emulator/propal/organizations/{org}/keys")).await;
@@ -461,7 +542,11 @@ async fn control_plane_keys_are_shown_once_listed_by_prefix_edited_and_revoked()
     assert_ne!(revoked.json["revoked_at"], Value::Null);
     assert_eq!(app.propal(Method::GET, &raw, "/v1/organization", None).await.status, StatusCode::UNAUTHORIZED);
     let bad_scope = app
-        .admin(Method::POST, &format!("/_emulator/propal/organizations/{org}/keys"), Some(json!({"name": "x", "scopes": ["leads:admin"]})))
+        .admin(
+            Method::POST,
+            &format!("/_emulator/propal/organizations/{org}/keys"),
+            Some(json!({"name": "x", "scopes": ["leads:admin"]})),
+        )
         .await;
     assert_eq!(bad_scope.status, StatusCode::BAD_REQUEST);
     assert_eq!(bad_scope.json["error"], "unknown scope `leads:admin`");
@@ -500,7 +585,8 @@ fn fixture_files_hold_only_hashes_of_the_raw_keys() {
         }
     }
     assert!(checked >= 8);
-    let keys: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("propal/api_keys.json")).unwrap()).unwrap();
+    let keys: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("propal/api_keys.json")).unwrap()).unwrap();
     for key in keys["keys"].as_array().unwrap() {
         let hash = key["key_hash"].as_str().unwrap();
         assert_eq!(hash.len(), 64);
