@@ -23,14 +23,13 @@ use axum::{
     Router,
     http::{Method, Uri},
     middleware,
-    routing::{get, post},
+    routing::{delete, get, post, put},
 };
 
 pub use state::PropalState;
 
 use crate::{Vendor, routing::route_not_found, vendor::RouteDoc};
-use routes::{leads, organization, proposals};
-use routes::{media, metrics};
+use routes::{leads, media, metrics, organization, products, proposals, templates, themes};
 
 /// The emulated routes with their scopes, as the OpenAPI document lists them.
 pub const ROUTES: &[RouteDoc] = &[
@@ -84,22 +83,17 @@ pub fn router(state: Arc<PropalState>) -> Router {
         .route("/v1/leads", get(leads::list_leads).post(leads::create_lead))
         .route("/v1/leads/{id}", get(leads::get_lead).patch(leads::update_lead).delete(leads::delete_lead))
         .route("/v1/organization", get(organization::get_organization))
-        .route("/v1/products", get(routes::products::list_products).post(routes::products::create_product))
+        .route("/v1/products", get(products::list_products).post(products::create_product))
         .route(
             "/v1/products/{id}",
-            get(routes::products::get_product)
-                .patch(routes::products::update_product)
-                .delete(routes::products::delete_product),
+            get(products::get_product).patch(products::update_product).delete(products::delete_product),
         )
-        .route("/v1/templates", get(routes::templates::list_templates).post(routes::templates::create_template))
-        .route("/v1/templates/{id}", get(routes::templates::get_template).delete(routes::templates::delete_template))
-        .route("/v1/themes", get(routes::themes::list_themes).post(routes::themes::create_theme))
-        .route(
-            "/v1/themes/{id}",
-            get(routes::themes::get_theme).patch(routes::themes::update_theme).delete(routes::themes::delete_theme),
-        )
+        .route("/v1/templates", get(templates::list_templates).post(templates::create_template))
+        .route("/v1/templates/{id}", get(templates::get_template).delete(templates::delete_template))
+        .route("/v1/themes", get(themes::list_themes).post(themes::create_theme))
+        .route("/v1/themes/{id}", get(themes::get_theme).patch(themes::update_theme).delete(themes::delete_theme))
         .route("/v1/media/files", get(media::list_media_files).post(media::create_media_file))
-        .route("/v1/media/files/{id}", axum::routing::delete(media::delete_media_file))
+        .route("/v1/media/files/{id}", delete(media::delete_media_file))
         .route("/v1/metrics/overview", get(metrics::overview))
         .route("/v1/metrics/pipeline", get(metrics::pipeline))
         .route("/v1/metrics/conversion", get(metrics::conversion))
@@ -109,7 +103,7 @@ pub fn router(state: Arc<PropalState>) -> Router {
         .route("/v1/metrics/rejection-reasons", get(metrics::rejection_reasons))
         .route_layer(middleware::from_fn_with_state(Arc::clone(&state), auth::authenticate))
         // The signed upload URL is its own credential: no API key, no rate budget.
-        .route("/storage/v1/upload/{org_id}/{token}", axum::routing::put(media::upload_media_bytes));
+        .route("/storage/v1/upload/{org_id}/{token}", put(media::upload_media_bytes));
     api.fallback(not_found).method_not_allowed_fallback(not_found).with_state(state)
 }
 
