@@ -20,8 +20,8 @@ use std::{
 };
 
 use axum::{
-    extract::{ConnectInfo, FromRequestParts, Request, State},
-    http::{HeaderMap, HeaderName, HeaderValue, request::Parts},
+    extract::{ConnectInfo, FromRequestParts, Request, State, connect_info::MockConnectInfo},
+    http::{Extensions, HeaderMap, HeaderName, HeaderValue, request::Parts},
     middleware::Next,
     response::Response,
 };
@@ -235,7 +235,7 @@ pub async fn record(State(recorder): State<Recorder>, mut request: Request, next
     let method = request.method().to_string();
     let path = request.uri().path().to_owned();
     let query = request.uri().query().map(str::to_owned);
-    let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+    let peer = peer_ip(request.extensions());
     let client_ip = client_ip(request.headers(), peer).map(|ip| ip.to_string());
     request.extensions_mut().insert(trail.clone());
     request.extensions_mut().insert(RequestId(id.clone()));
@@ -272,6 +272,14 @@ pub async fn record(State(recorder): State<Recorder>, mut request: Request, next
         decision: data.steps,
     });
     response
+}
+
+/// The socket peer: the real `ConnectInfo`, or the `MockConnectInfo` in-process tests set.
+pub fn peer_ip(extensions: &Extensions) -> Option<IpAddr> {
+    extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip())
+        .or_else(|| extensions.get::<MockConnectInfo<SocketAddr>>().map(|m| m.0.ip()))
 }
 
 /// The client's address: the left-most `X-Forwarded-For` entry, else the socket peer.

@@ -585,3 +585,12 @@ fn a_fixtures_path_that_is_not_a_directory_is_refused() {
     assert!(message.contains(&file.path().display().to_string()), "{message}");
     assert!(message.contains("not a directory"), "{message}");
 }
+
+#[tokio::test]
+async fn without_forwarding_headers_the_journal_records_the_socket_peer() {
+    let app = TestApp::new();
+    let r = app.get("/propal/v1/organization").await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    let entry = app.journal_entry(&r).await;
+    assert_eq!(entry["client_ip"], "127.0.0.1");
+}
