@@ -20,6 +20,7 @@ use uuid::Uuid;
 use super::{
     auth::{KEY_PREFIX, KeyHash, Scope},
     config::Settings,
+    error::PropalError,
     limits::SlidingWindow,
     model::{
         ApiKeyFixture, Lead, MediaFile, Member, OrganizationRecord, Owned, Product, Proposal, RawKeyFixture, Template,
@@ -97,7 +98,60 @@ pub struct OrgData {
     pub created_at_of: HashMap<Uuid, Timestamp>,
 }
 
+/// A kind of record an organization owns: where it is kept and its 404 text.
+pub trait Record: Sized {
+    /// Propal's 404 message for it, e.g. `Lead not found.`.
+    const NOT_FOUND: &'static str;
+    /// What the explain detail calls it.
+    const NOUN: &'static str;
+    fn all(data: &OrgData) -> &BTreeMap<Uuid, Self>;
+    fn all_mut(data: &mut OrgData) -> &mut BTreeMap<Uuid, Self>;
+
+    /// The 404 for an id this organization does not have.
+    fn missing(id: Uuid) -> PropalError {
+        PropalError::not_found(Self::NOT_FOUND, format!("no {} {id} in this organization", Self::NOUN))
+    }
+}
+
+macro_rules! records {
+    ($($record:ty => $field:ident, $noun:literal, $not_found:literal;)+) => {$(
+        impl Record for $record {
+            const NOT_FOUND: &'static str = $not_found;
+            const NOUN: &'static str = $noun;
+            fn all(data: &OrgData) -> &BTreeMap<Uuid, Self> {
+                &data.$field
+            }
+            fn all_mut(data: &mut OrgData) -> &mut BTreeMap<Uuid, Self> {
+                &mut data.$field
+            }
+        }
+    )+};
+}
+
+records! {
+    Proposal => proposals, "proposal", "Proposal not found.";
+    Lead => leads, "lead", "Lead not found.";
+    Product => products, "product", "Product not found.";
+    Template => templates, "template", "Template not found.";
+    Theme => themes, "theme", "Theme not found.";
+    MediaFile => media, "media file", "Media file not found.";
+}
+
 impl OrgData {
+    /// The organization's record `id`, or its 404.
+    pub fn find<R: Record>(&self, id: Uuid) -> Result<&R, PropalError> {
+        R::all(self).get(&id).ok_or_else(|| R::missing(id))
+    }
+
+    pub fn find_mut<R: Record>(&mut self, id: Uuid) -> Result<&mut R, PropalError> {
+        R::all_mut(self).get_mut(&id).ok_or_else(|| R::missing(id))
+    }
+
+    /// Removes the record `id`, or answers its 404.
+    pub fn take<R: Record>(&mut self, id: Uuid) -> Result<R, PropalError> {
+        R::all_mut(self).remove(&id).ok_or_else(|| R::missing(id))
+    }
+
     /// Remembers an id's creation instant for cursors.
     pub fn remember(&mut self, id: Uuid, created_at: Timestamp) {
         self.created_at_of.insert(id, created_at);

@@ -8,7 +8,6 @@ use axum::{
     http::StatusCode,
 };
 use serde_json::Value;
-use uuid::Uuid;
 
 use crate::propal::{
     auth::{Caller, Scope},
@@ -16,10 +15,9 @@ use crate::propal::{
     input::{Change, Fields, MAX_TEXT, object, path_id, query_pairs, query_value},
     model::{Lead, millis},
     pagination::{PageRequest, page},
-    state::OrgData,
+    state::Record,
 };
 
-const NOT_FOUND: &str = "Lead not found.";
 /// INFERRED: the status a lead made through the API starts with.
 const NEW_LEAD_STATUS: &str = "new";
 /// The text fields PATCH accepts besides `name` and `email` (docs: Update a lead).
@@ -76,22 +74,22 @@ pub async fn create_lead(caller: Caller, body: Bytes) -> Result<(StatusCode, Jso
 
 pub async fn get_lead(caller: Caller, Path(id): Path<String>) -> Result<Json<Lead>, PropalError> {
     caller.require(Scope::LeadsRead)?;
-    let id = path_id(&id, NOT_FOUND)?;
+    let id = path_id(&id, Lead::NOT_FOUND)?;
     let data = caller.org.data();
-    find(&data, id).cloned().map(Json)
+    data.find::<Lead>(id).cloned().map(Json)
 }
 
 pub async fn update_lead(caller: Caller, Path(id): Path<String>, body: Bytes) -> Result<Json<Lead>, PropalError> {
     caller.require(Scope::LeadsWrite)?;
-    let id = path_id(&id, NOT_FOUND)?;
-    find(&caller.org.data(), id)?;
+    let id = path_id(&id, Lead::NOT_FOUND)?;
+    caller.org.data().find::<Lead>(id)?;
     let body = object(&body)?;
     let mut fields = Fields::new(&body);
     let name = fields.string("name", false, 1, MAX_TEXT);
     let changes = read_changes(&mut fields);
     fields.finish()?;
     let mut data = caller.org.data();
-    let lead = data.leads.get_mut(&id).ok_or_else(|| gone(id))?;
+    let lead = data.find_mut::<Lead>(id)?;
     if let Some(name) = name {
         lead.name = name;
     }
@@ -102,9 +100,9 @@ pub async fn update_lead(caller: Caller, Path(id): Path<String>, body: Bytes) ->
 
 pub async fn delete_lead(caller: Caller, Path(id): Path<String>) -> Result<StatusCode, PropalError> {
     caller.require(Scope::LeadsDelete)?;
-    let id = path_id(&id, NOT_FOUND)?;
+    let id = path_id(&id, Lead::NOT_FOUND)?;
     let mut data = caller.org.data();
-    data.leads.remove(&id).ok_or_else(|| gone(id))?;
+    data.take::<Lead>(id)?;
     // INFERRED: proposals that pointed at the lead keep existing, without a lead.
     for proposal in data.proposals.values_mut().filter(|p| p.lead_id == Some(id)) {
         proposal.lead_id = None;
@@ -149,12 +147,4 @@ fn matches_search(lead: &Lead, needle: &str) -> bool {
         .into_iter()
         .flatten()
         .any(|text| text.to_lowercase().contains(needle))
-}
-
-fn find(data: &OrgData, id: Uuid) -> Result<&Lead, PropalError> {
-    data.leads.get(&id).ok_or_else(|| gone(id))
-}
-
-fn gone(id: Uuid) -> PropalError {
-    PropalError::not_found(NOT_FOUND, format!("no lead {id} in this organization"))
 }

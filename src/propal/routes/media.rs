@@ -30,12 +30,11 @@ use crate::{
         input::{Fields, MAX_TEXT, object, path_id, query_pairs, query_value},
         model::{MediaFile, MediaStatus, millis, ms},
         pagination::{PageRequest, page},
-        state::PropalState,
+        state::{PropalState, Record},
     },
     routing::Mount,
 };
 
-const NOT_FOUND: &str = "Media file not found.";
 /// INFERRED: how long a signed upload URL works (Supabase's default is two hours).
 const UPLOAD_TTL: SignedDuration = SignedDuration::from_hours(2);
 /// Random bytes in an upload token (32 base64url characters).
@@ -130,9 +129,9 @@ pub async fn list_media_files(caller: Caller, RawQuery(query): RawQuery) -> Resu
 /// 204; a pending upload URL of the file stops working too.
 pub async fn delete_media_file(caller: Caller, Path(id): Path<String>) -> Result<StatusCode, PropalError> {
     caller.require(Scope::MediaDelete)?;
-    let id = path_id(&id, NOT_FOUND)?;
+    let id = path_id(&id, MediaFile::NOT_FOUND)?;
     let mut data = caller.org.data();
-    data.media.remove(&id).ok_or_else(|| gone(id))?;
+    data.take::<MediaFile>(id)?;
     data.uploads.retain(|_, (media, _)| *media != id);
     Ok(StatusCode::NO_CONTENT)
 }
@@ -196,10 +195,6 @@ fn is_media_type(text: &str) -> bool {
             && part.chars().all(|c| c.is_ascii_alphanumeric() || "!#$&-^_.+".contains(c))
     };
     text.split_once('/').is_some_and(|(kind, subtype)| name(kind) && name(subtype))
-}
-
-fn gone(id: Uuid) -> PropalError {
-    PropalError::not_found(NOT_FOUND, format!("no media file {id} in this organization"))
 }
 
 #[cfg(test)]

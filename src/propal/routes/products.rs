@@ -12,7 +12,6 @@ use axum::{
     http::StatusCode,
 };
 use serde_json::Value;
-use uuid::Uuid;
 
 use crate::propal::{
     auth::{Caller, Scope},
@@ -20,10 +19,9 @@ use crate::propal::{
     input::{Change, Fields, MAX_TEXT, object, path_id, query_pairs, query_value},
     model::{Product, millis},
     pagination::{PageRequest, page},
-    state::OrgData,
+    state::Record,
 };
 
-const NOT_FOUND: &str = "Product not found.";
 /// INFERRED: the currency of a product created without one (Propal is French).
 const DEFAULT_CURRENCY: &str = "EUR";
 /// INFERRED: a description is free text, longer than a name.
@@ -76,15 +74,15 @@ pub async fn create_product(caller: Caller, body: Bytes) -> Result<(StatusCode, 
 
 pub async fn get_product(caller: Caller, Path(id): Path<String>) -> Result<Json<Product>, PropalError> {
     caller.require(Scope::ProductsRead)?;
-    let id = path_id(&id, NOT_FOUND)?;
+    let id = path_id(&id, Product::NOT_FOUND)?;
     let data = caller.org.data();
-    find(&data, id).cloned().map(Json)
+    data.find::<Product>(id).cloned().map(Json)
 }
 
 pub async fn update_product(caller: Caller, Path(id): Path<String>, body: Bytes) -> Result<Json<Product>, PropalError> {
     caller.require(Scope::ProductsWrite)?;
-    let id = path_id(&id, NOT_FOUND)?;
-    find(&caller.org.data(), id)?;
+    let id = path_id(&id, Product::NOT_FOUND)?;
+    caller.org.data().find::<Product>(id)?;
     let body = object(&body)?;
     let mut fields = Fields::new(&body);
     let name = fields.string("name", false, 1, MAX_TEXT);
@@ -96,7 +94,7 @@ pub async fn update_product(caller: Caller, Path(id): Path<String>, body: Bytes)
     let changes = read_changes(&mut fields, &body);
     fields.finish()?;
     let mut data = caller.org.data();
-    let product = data.products.get_mut(&id).ok_or_else(|| gone(id))?;
+    let product = data.find_mut::<Product>(id)?;
     if let Some(name) = name {
         product.name = name;
     }
@@ -110,9 +108,9 @@ pub async fn update_product(caller: Caller, Path(id): Path<String>, body: Bytes)
 
 pub async fn delete_product(caller: Caller, Path(id): Path<String>) -> Result<StatusCode, PropalError> {
     caller.require(Scope::ProductsDelete)?;
-    let id = path_id(&id, NOT_FOUND)?;
+    let id = path_id(&id, Product::NOT_FOUND)?;
     // INFERRED: proposals keep their `products[]` rows (and value) when a catalog product goes.
-    caller.org.data().products.remove(&id).ok_or_else(|| gone(id))?;
+    caller.org.data().take::<Product>(id)?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -152,12 +150,4 @@ impl ProductChanges {
         self.description.apply(&mut product.description);
         self.unit.apply(&mut product.unit);
     }
-}
-
-fn find(data: &OrgData, id: Uuid) -> Result<&Product, PropalError> {
-    data.products.get(&id).ok_or_else(|| gone(id))
-}
-
-fn gone(id: Uuid) -> PropalError {
-    PropalError::not_found(NOT_FOUND, format!("no product {id} in this organization"))
 }

@@ -20,10 +20,9 @@ use crate::propal::{
     input::{Change, Fields, MAX_TEXT, kind, object, path_id, query_pairs, query_value},
     model::{DealStatus, PageStatus, Proposal, ProposalProduct, ProposalSettings, millis},
     pagination::{PageRequest, page},
-    state::{OrgData, Store},
+    state::{OrgData, Record, Store},
 };
 
-const NOT_FOUND: &str = "Proposal not found.";
 const LANGUAGES: [&str; 2] = ["fr", "en"];
 const FLAGS: [&str; 4] =
     ["allow_client_to_sign", "allow_client_to_deny", "allow_payment", "allow_client_to_download_pdf"];
@@ -127,16 +126,16 @@ pub async fn create_proposal(caller: Caller, body: Bytes) -> Result<(StatusCode,
 
 pub async fn get_proposal(caller: Caller, Path(id): Path<String>) -> Result<Json<Value>, PropalError> {
     caller.require(Scope::ProposalsRead)?;
-    let id = path_id(&id, NOT_FOUND)?;
+    let id = path_id(&id, Proposal::NOT_FOUND)?;
     let data = caller.org.data();
-    let proposal = find(&data, id)?;
+    let proposal = data.find::<Proposal>(id)?;
     Ok(Json(wire(&data, proposal)))
 }
 
 pub async fn update_proposal(caller: Caller, Path(id): Path<String>, body: Bytes) -> Result<Json<Value>, PropalError> {
     caller.require(Scope::ProposalsWrite)?;
-    let id = path_id(&id, NOT_FOUND)?;
-    find(&caller.org.data(), id)?;
+    let id = path_id(&id, Proposal::NOT_FOUND)?;
+    caller.org.data().find::<Proposal>(id)?;
     let body = object(&body)?;
     let mut fields = Fields::new(&body);
     let title = fields.string("title", false, 1, MAX_TEXT);
@@ -162,7 +161,7 @@ pub async fn update_proposal(caller: Caller, Path(id): Path<String>, body: Bytes
     if let Change::Set(row) = proposal_product_id {
         check_proposal_product(&data, row)?;
     }
-    let proposal = data.proposals.get_mut(&id).ok_or_else(|| gone(id))?;
+    let proposal = data.find_mut::<Proposal>(id)?;
     if let Some(title) = title {
         proposal.title = title;
     }
@@ -192,18 +191,18 @@ pub async fn update_proposal(caller: Caller, Path(id): Path<String>, body: Bytes
 
 pub async fn delete_proposal(caller: Caller, Path(id): Path<String>) -> Result<StatusCode, PropalError> {
     caller.require(Scope::ProposalsDelete)?;
-    let id = path_id(&id, NOT_FOUND)?;
-    caller.org.data().proposals.remove(&id).ok_or_else(|| gone(id))?;
+    let id = path_id(&id, Proposal::NOT_FOUND)?;
+    caller.org.data().take::<Proposal>(id)?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// INFERRED: publishing sets `page_status` to `published`; publishing again keeps the first `published_at`.
 pub async fn publish_proposal(caller: Caller, Path(id): Path<String>) -> Result<Json<Value>, PropalError> {
     caller.require(Scope::ProposalsWrite)?;
-    let id = path_id(&id, NOT_FOUND)?;
+    let id = path_id(&id, Proposal::NOT_FOUND)?;
     let mut data = caller.org.data();
     let now = millis(caller.now);
-    let proposal = data.proposals.get_mut(&id).ok_or_else(|| gone(id))?;
+    let proposal = data.find_mut::<Proposal>(id)?;
     proposal.page_status = PageStatus::Published;
     proposal.published_at.get_or_insert(now);
     proposal.updated_at = now;
@@ -344,12 +343,4 @@ fn set_or_none<T>(change: Change<T>) -> Option<T> {
         Change::Set(value) => Some(value),
         Change::Keep | Change::Clear => None,
     }
-}
-
-fn find(data: &OrgData, id: Uuid) -> Result<&Proposal, PropalError> {
-    data.proposals.get(&id).ok_or_else(|| gone(id))
-}
-
-fn gone(id: Uuid) -> PropalError {
-    PropalError::not_found(NOT_FOUND, format!("no proposal {id} in this organization"))
 }

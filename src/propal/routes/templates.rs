@@ -22,10 +22,8 @@ use crate::propal::{
     input::{Fields, MAX_TEXT, object, path_id, query_pairs},
     model::{Template, millis},
     pagination::{PageRequest, page},
-    state::{OrgData, Store},
+    state::{OrgData, Record, Store},
 };
-
-const NOT_FOUND: &str = "Template not found.";
 
 pub async fn list_templates(caller: Caller, RawQuery(query): RawQuery) -> Result<Json<Value>, PropalError> {
     caller.require(Scope::TemplatesRead)?;
@@ -42,7 +40,7 @@ pub async fn list_templates(caller: Caller, RawQuery(query): RawQuery) -> Result
 
 pub async fn get_template(caller: Caller, Path(id): Path<String>) -> Result<Json<Template>, PropalError> {
     caller.require(Scope::TemplatesRead)?;
-    let id = path_id(&id, NOT_FOUND)?;
+    let id = path_id(&id, Template::NOT_FOUND)?;
     let data = caller.org.data();
     find(&caller.store, &data, id).cloned().map(Json)
 }
@@ -82,11 +80,11 @@ pub async fn create_template(caller: Caller, body: Bytes) -> Result<(StatusCode,
 
 pub async fn delete_template(caller: Caller, Path(id): Path<String>) -> Result<StatusCode, PropalError> {
     caller.require(Scope::TemplatesDelete)?;
-    let id = path_id(&id, NOT_FOUND)?;
+    let id = path_id(&id, Template::NOT_FOUND)?;
     // INFERRED: only the organization's own templates can go; proposals made from one keep their `template_id`.
     caller.org.data().templates.remove(&id).ok_or_else(|| {
         PropalError::not_found(
-            NOT_FOUND,
+            Template::NOT_FOUND,
             format!("no template {id} owned by this organization (global templates cannot be deleted)"),
         )
     })?;
@@ -96,6 +94,6 @@ pub async fn delete_template(caller: Caller, Path(id): Path<String>) -> Result<S
 /// The organization's template or a global one.
 fn find<'a>(store: &'a Store, data: &'a OrgData, id: Uuid) -> Result<&'a Template, PropalError> {
     data.templates.get(&id).or_else(|| store.global_templates.iter().find(|t| t.id == id)).ok_or_else(|| {
-        PropalError::not_found(NOT_FOUND, format!("template {id} is neither this organization's nor global"))
+        PropalError::not_found(Template::NOT_FOUND, format!("template {id} is neither this organization's nor global"))
     })
 }

@@ -15,7 +15,6 @@ use axum::{
     http::StatusCode,
 };
 use serde_json::{Map, Value};
-use uuid::Uuid;
 
 use crate::propal::{
     auth::{Caller, Scope},
@@ -23,10 +22,9 @@ use crate::propal::{
     input::{Fields, MAX_TEXT, kind, object, path_id, query_pairs},
     model::{SectionStyle, Theme, ThemeColors, millis},
     pagination::{PageRequest, page},
-    state::OrgData,
+    state::Record,
 };
 
-const NOT_FOUND: &str = "Theme not found.";
 /// The MCP theming page's example fonts and radii, INFERRED as the defaults.
 const DEFAULT_FONT: &str = "inter";
 const DEFAULT_RADIUS: f64 = 0.8;
@@ -81,24 +79,24 @@ pub async fn create_theme(caller: Caller, body: Bytes) -> Result<(StatusCode, Js
 
 pub async fn get_theme(caller: Caller, Path(id): Path<String>) -> Result<Json<Theme>, PropalError> {
     caller.require(Scope::ThemesRead)?;
-    let id = path_id(&id, NOT_FOUND)?;
+    let id = path_id(&id, Theme::NOT_FOUND)?;
     let data = caller.org.data();
-    find(&data, id).cloned().map(Json)
+    data.find::<Theme>(id).cloned().map(Json)
 }
 
 /// INFERRED: every field is optional and replaces the stored one whole (`colors` and
 /// `section_styles` included); none of them can be null.
 pub async fn update_theme(caller: Caller, Path(id): Path<String>, body: Bytes) -> Result<Json<Theme>, PropalError> {
     caller.require(Scope::ThemesWrite)?;
-    let id = path_id(&id, NOT_FOUND)?;
-    find(&caller.org.data(), id)?;
+    let id = path_id(&id, Theme::NOT_FOUND)?;
+    caller.org.data().find::<Theme>(id)?;
     let body = object(&body)?;
     let mut fields = Fields::new(&body);
     let name = fields.string("name", false, 1, MAX_TEXT);
     let changes = read_changes(&mut fields, &body, false);
     fields.finish()?;
     let mut data = caller.org.data();
-    let theme = data.themes.get_mut(&id).ok_or_else(|| gone(id))?;
+    let theme = data.find_mut::<Theme>(id)?;
     if let Some(name) = name {
         theme.name = name;
     }
@@ -109,9 +107,9 @@ pub async fn update_theme(caller: Caller, Path(id): Path<String>, body: Bytes) -
 
 pub async fn delete_theme(caller: Caller, Path(id): Path<String>) -> Result<StatusCode, PropalError> {
     caller.require(Scope::ThemesDelete)?;
-    let id = path_id(&id, NOT_FOUND)?;
+    let id = path_id(&id, Theme::NOT_FOUND)?;
     let mut data = caller.org.data();
-    find(&data, id)?;
+    data.find::<Theme>(id)?;
     let users = data.proposals.values().filter(|p| p.theme_id == Some(id)).count();
     if users > 0 {
         return Err(PropalError::validation(vec![Detail::new("id", format!("Theme is used by {users} proposal(s)"))]));
@@ -295,12 +293,4 @@ fn hex_colour(fields: &mut Fields<'_>, field: &str, raw: Option<&Value>, require
         fields.problem(field, "Invalid hex colour: expected #RGB or #RRGGBB");
         Err(())
     }
-}
-
-fn find(data: &OrgData, id: Uuid) -> Result<&Theme, PropalError> {
-    data.themes.get(&id).ok_or_else(|| gone(id))
-}
-
-fn gone(id: Uuid) -> PropalError {
-    PropalError::not_found(NOT_FOUND, format!("no theme {id} in this organization"))
 }
