@@ -6,6 +6,7 @@
 use std::{
     io::{BufRead, BufReader},
     process::{Child, Command, ExitStatus, Stdio},
+    sync::{Arc, Mutex},
     time::Duration,
 };
 
@@ -35,7 +36,8 @@ fn emulator_command() -> Command {
 
 /// A started emulator; killed on drop if the test did not stop it.
 struct Running {
-    child: Child,
+    child: Arc<Mutex<Child>>,
+    pid: String,
     listening: Value,
 }
 
@@ -52,7 +54,8 @@ impl Running {
         let mut line = String::new();
         BufReader::new(stdout).read_line(&mut line).expect("read the listening line");
         let listening = serde_json::from_str(&line).unwrap_or_else(|e| panic!("listening line {line:?}: {e}"));
-        Self { child, listening }
+        let pid = child.id().to_string();
+        Self { child: Arc::new(Mutex::new(child)), pid, listening }
     }
 
     fn addr(&self) -> &str {
@@ -61,14 +64,18 @@ impl Running {
 
     /// Sends SIGTERM and waits (bounded) for the process to exit.
     fn terminate(&mut self) -> ExitStatus {
-        let pid = self.child.id().to_string();
+        let pid = self.pid.clone();
         let kill = Command::new("kill").args(["-TERM", &pid]).status().expect("kill runs");
         assert!(kill.success(), "kill -TERM {pid} failed");
-        for _ in 0..200 {
-            if let Some(status) = self.child.try_wait().expect("try_wait") {
-                return status;
-            }
-            std::thread::sleep(Duration::from_millis(25));
+        // Wait for the exit on a helper thread, bounded: a hung shutdown fails the test.
+        let (done_tx, done_rx) = std::sync::mpsc::channel();
+        let child = Arc::clone(&self.child);
+        std::thread::spawn(move || {
+            let status = child.lock().unwrap().wait();
+            let _ = done_tx.send(status);
+        });
+        if let Ok(status) = done_rx.recv_timeout(Duration::from_secs(5)) {
+            return status.expect("wait");
         }
         panic!("the emulator did not exit within 5 s of SIGTERM");
     }
@@ -76,9 +83,14 @@ impl Running {
 
 impl Drop for Running {
     fn drop(&mut self) {
-        if matches!(self.child.try_wait(), Ok(None)) {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
+        let Ok(mut child) = self.child.try_lock() else {
+            // A hung shutdown still holds the child in the waiting thread: kill it by pid.
+            let _ = Command::new("kill").args(["-KILL", &self.pid]).status();
+            return;
+        };
+        if matches!(child.try_wait(), Ok(None)) {
+            let _ = child.kill();
+            let _ = child.wait();
         }
     }
 }
