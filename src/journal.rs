@@ -121,6 +121,11 @@ impl Denial {
     }
 }
 
+/// Left in a response's extensions by a handler whose URL carries a credential (a
+/// signed upload token): the journal writes `[redacted]` in its place.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Redact(pub String);
+
 /// One journaled request.
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct Entry {
@@ -256,6 +261,11 @@ pub async fn record(State(recorder): State<Recorder>, mut request: Request, next
     let Some(vendor) = response.extensions().get::<Vendor>().copied() else {
         return response;
     };
+    let (mut path, mut query) = (path, query);
+    if let Some(Redact(secret)) = response.extensions().get::<Redact>().filter(|r| !r.0.is_empty()) {
+        path = path.replace(secret.as_str(), "[redacted]");
+        query = query.map(|q| q.replace(secret.as_str(), "[redacted]"));
+    }
     let data = std::mem::take(&mut *trail.0.lock().unwrap());
     recorder.journal.push(Entry {
         id,

@@ -486,3 +486,21 @@ async fn metrics_routes_require_metrics_read_with_exact_403_body() {
     let r = app.propal(Method::GET, &key, "/v1/metrics/sales?period=hourly", None).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn media_upload_token_never_reaches_the_journal() {
+    let app = TestApp::new();
+    let (_, key) = app.propal_org(Some(MEDIA_SCOPES)).await;
+    let created = create_media(&app, &key, json!({"file_name": "a.png", "content_type": "image/png"})).await;
+    let url = url_of(&created);
+    let token = url.rsplit('/').next().unwrap().to_owned();
+    let put = put_upload(&app, &url, b"bytes").await;
+    assert_eq!(put.status, StatusCode::OK, "{}", put.text);
+    let entry = app.journal_entry(&put).await;
+    let path = entry["path"].as_str().unwrap();
+    assert!(path.ends_with("/[redacted]"), "{path}");
+    let again = put_upload(&app, &url, b"bytes").await;
+    assert_eq!(again.status, StatusCode::FORBIDDEN);
+    let journal = app.get("/_emulator/journal").await;
+    assert!(!journal.text.contains(&token), "the raw token is in the journal");
+}

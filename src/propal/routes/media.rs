@@ -23,7 +23,7 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::{
-    journal::{Denial, Trail},
+    journal::{Denial, Redact, Trail},
     propal::{
         auth::{Caller, Scope},
         error::PropalError,
@@ -144,12 +144,19 @@ pub async fn upload_media_bytes(
     Path((org_id, token)): Path<(String, String)>,
     body: Bytes,
 ) -> Response {
-    let Some(org) = Uuid::parse_str(&org_id).ok().and_then(|id| state.store().org(id)) else {
+    let mut response = upload(&state, &trail, &org_id, &token, &body);
+    // The token is a credential: the journal keeps the path without it.
+    response.extensions_mut().insert(Redact(token));
+    response
+}
+
+fn upload(state: &PropalState, trail: &Trail, org_id: &str, token: &str, body: &Bytes) -> Response {
+    let Some(org) = Uuid::parse_str(org_id).ok().and_then(|id| state.store().org(id)) else {
         return upload_refused(format!("no organization `{org_id}`"));
     };
     trail.set_account(org.id.to_string());
     let now = state.clock.now();
-    let hash = token_hash(&token);
+    let hash = token_hash(token);
     let mut data = org.data();
     // One use: the token is gone whatever follows.
     let Some((id, expires_at)) = data.uploads.remove(&hash) else {
