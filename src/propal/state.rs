@@ -106,6 +106,8 @@ pub trait Record: Sized {
     const NOUN: &'static str;
     fn all(data: &OrgData) -> &BTreeMap<Uuid, Self>;
     fn all_mut(data: &mut OrgData) -> &mut BTreeMap<Uuid, Self>;
+    fn id(&self) -> Uuid;
+    fn created_at(&self) -> Timestamp;
 
     /// The 404 for an id this organization does not have.
     fn missing(id: Uuid) -> PropalError {
@@ -123,6 +125,12 @@ macro_rules! records {
             }
             fn all_mut(data: &mut OrgData) -> &mut BTreeMap<Uuid, Self> {
                 &mut data.$field
+            }
+            fn id(&self) -> Uuid {
+                self.id
+            }
+            fn created_at(&self) -> Timestamp {
+                self.created_at
             }
         }
     )+};
@@ -147,13 +155,19 @@ impl OrgData {
         R::all_mut(self).get_mut(&id).ok_or_else(|| R::missing(id))
     }
 
+    /// Stores a record, remembering its creation instant for cursors.
+    pub fn add<R: Record>(&mut self, record: R) {
+        self.remember(record.id(), record.created_at());
+        R::all_mut(self).insert(record.id(), record);
+    }
+
     /// Removes the record `id`, or answers its 404.
     pub fn take<R: Record>(&mut self, id: Uuid) -> Result<R, PropalError> {
         R::all_mut(self).remove(&id).ok_or_else(|| R::missing(id))
     }
 
     /// Remembers an id's creation instant for cursors.
-    pub fn remember(&mut self, id: Uuid, created_at: Timestamp) {
+    fn remember(&mut self, id: Uuid, created_at: Timestamp) {
         self.created_at_of.insert(id, created_at);
     }
 }
@@ -424,36 +438,21 @@ impl Store {
             }
         };
         for Owned { organization_id, record } in &fixtures.leads {
-            with_org(*organization_id, &mut |d| {
-                d.remember(record.id, record.created_at);
-                d.leads.insert(record.id, record.clone());
-            });
+            with_org(*organization_id, &mut |d| d.add(record.clone()));
         }
         for Owned { organization_id, record } in &fixtures.products {
-            with_org(*organization_id, &mut |d| {
-                d.remember(record.id, record.created_at);
-                d.products.insert(record.id, record.clone());
-            });
+            with_org(*organization_id, &mut |d| d.add(record.clone()));
         }
         for template in &fixtures.templates {
             if let Some(org) = template.organization_id {
-                with_org(org, &mut |d| {
-                    d.remember(template.id, template.created_at);
-                    d.templates.insert(template.id, template.clone());
-                });
+                with_org(org, &mut |d| d.add(template.clone()));
             }
         }
         for Owned { organization_id, record } in &fixtures.themes {
-            with_org(*organization_id, &mut |d| {
-                d.remember(record.id, record.created_at);
-                d.themes.insert(record.id, record.clone());
-            });
+            with_org(*organization_id, &mut |d| d.add(record.clone()));
         }
         for Owned { organization_id, record } in &fixtures.proposals {
-            with_org(*organization_id, &mut |d| {
-                d.remember(record.id, record.created_at);
-                d.proposals.insert(record.id, record.clone());
-            });
+            with_org(*organization_id, &mut |d| d.add(record.clone()));
         }
         store
     }

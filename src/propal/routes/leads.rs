@@ -67,8 +67,7 @@ pub async fn create_lead(caller: Caller, body: Bytes) -> Result<(StatusCode, Jso
     };
     changes.apply(&mut lead);
     let mut data = caller.org.data();
-    data.remember(lead.id, lead.created_at);
-    data.leads.insert(lead.id, lead.clone());
+    data.add(lead.clone());
     Ok((StatusCode::CREATED, Json(lead)))
 }
 

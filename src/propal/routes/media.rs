@@ -91,9 +91,8 @@ pub async fn create_media_file(
     let expires_at = now + UPLOAD_TTL;
     let upload_url = format!("{}/storage/v1/upload/{}/{token}", mount.public_base(&headers), caller.org.id);
     let mut data = caller.org.data();
-    data.remember(id, now);
     data.uploads.insert(token_hash(&token), (id, expires_at));
-    data.media.insert(id, media.clone());
+    data.add(media.clone());
     let body = json!({
         "id": media.id,
         "file_name": media.file_name,

@@ -67,8 +67,7 @@ pub async fn create_product(caller: Caller, body: Bytes) -> Result<(StatusCode, 
     };
     changes.apply(&mut product);
     let mut data = caller.org.data();
-    data.remember(product.id, product.created_at);
-    data.products.insert(product.id, product.clone());
+    data.add(product.clone());
     Ok((StatusCode::CREATED, Json(product)))
 }
 

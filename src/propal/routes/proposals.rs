@@ -119,8 +119,7 @@ pub async fn create_proposal(caller: Caller, body: Bytes) -> Result<(StatusCode,
         closed_at: None,
     };
     let id = proposal.id;
-    data.remember(id, now);
-    data.proposals.insert(id, proposal);
+    data.add(proposal);
     Ok((StatusCode::CREATED, Json(json!({ "id": id }))))
 }
 

@@ -73,8 +73,7 @@ pub async fn create_template(caller: Caller, body: Bytes) -> Result<(StatusCode,
         organization_id: Some(caller.org.id),
         created_at: millis(caller.now),
     };
-    data.remember(template.id, template.created_at);
-    data.templates.insert(template.id, template.clone());
+    data.add(template.clone());
     Ok((StatusCode::CREATED, Json(template)))
 }
 

@@ -72,8 +72,7 @@ pub async fn create_theme(caller: Caller, body: Bytes) -> Result<(StatusCode, Js
     };
     changes.apply(&mut theme);
     let mut data = caller.org.data();
-    data.remember(theme.id, theme.created_at);
-    data.themes.insert(theme.id, theme.clone());
+    data.add(theme.clone());
     Ok((StatusCode::CREATED, Json(theme)))
 }
 
