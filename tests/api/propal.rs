@@ -612,3 +612,13 @@ async fn patching_a_required_field_to_null_reports_it_once() {
         json!([{"field": "title", "message": "Expected string, received null"}, {"field": "language", "message": "Expected string, received null"}])
     );
 }
+
+#[tokio::test]
+async fn a_non_ascii_authorization_header_is_a_malformed_key_not_a_crash() {
+    let app = TestApp::new();
+    let mut req = request(Method::GET, "/propal/v1/leads", None, &[]);
+    req.headers_mut().insert("authorization", axum::http::HeaderValue::from_bytes(b"Bearer pp_live_\xff\xfe").unwrap());
+    let response = app.send(req).await;
+    assert_eq!((response.status, response.text.as_str()), (StatusCode::UNAUTHORIZED, UNAUTHORIZED));
+    assert_eq!(explain_reason(&response), "malformed_key");
+}
