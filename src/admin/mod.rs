@@ -24,7 +24,8 @@ use subtle::ConstantTimeEq;
 use crate::{app::AppState, vendor::RouteDoc};
 pub use error::EmulatorError;
 
-/// The control-plane routes, as the OpenAPI document lists them.
+/// The frame's control-plane routes, as the OpenAPI document lists them (each vendor's
+/// account routes are listed in its own file).
 pub const ROUTES: &[RouteDoc] = &[
     RouteDoc::new("GET", "/_emulator/health", "Liveness, version, uptime and fixture counts"),
     RouteDoc::new("GET", "/_emulator/credentials", "The raw test credentials of the fixtures"),
@@ -36,12 +37,6 @@ pub const ROUTES: &[RouteDoc] = &[
     RouteDoc::new("DELETE", "/_emulator/journal", "Empty the journal"),
     RouteDoc::new("GET", "/_emulator/journal/{request_id}", "One journaled request with its decision trail"),
     RouteDoc::new("GET", "/_emulator/openapi.json", "This document"),
-    RouteDoc::new("POST", "/_emulator/propal/organizations", "Create a Propal organization with a first key"),
-    RouteDoc::new("DELETE", "/_emulator/propal/organizations/{organization_id}", "Delete a Propal organization"),
-    RouteDoc::new("POST", "/_emulator/propal/organizations/{organization_id}/keys", "Create a Propal API key"),
-    RouteDoc::new("GET", "/_emulator/propal/organizations/{organization_id}/keys", "List a Propal organization's keys"),
-    RouteDoc::new("PATCH", "/_emulator/propal/keys/{key_id}", "Edit a Propal key's scopes or expiry"),
-    RouteDoc::new("POST", "/_emulator/propal/keys/{key_id}/revoke", "Revoke a Propal key"),
 ];
 
 /// The `/_emulator` router.

@@ -21,7 +21,7 @@ pub async fn get_openapi() -> Json<OpenApi> {
 /// The whole document.
 pub fn document() -> OpenApi {
     let mut paths = PathsBuilder::new();
-    for route in super::ROUTES {
+    for route in super::ROUTES.iter().chain(super::propal::ROUTES) {
         paths = paths.path(route.path, path_item(route, "", "emulator"));
     }
     let mut all: Vec<(String, PathItem)> = Vec::new();
@@ -84,6 +84,8 @@ mod tests {
         let doc = serde_json::to_value(document()).unwrap();
         let paths = doc["paths"].as_object().unwrap();
         assert!(paths.contains_key("/_emulator/health"));
+        assert!(paths["/_emulator/propal/organizations/{organization_id}/keys"].get("post").is_some());
+        assert!(paths["/_emulator/propal/organizations/{organization_id}/keys"].get("get").is_some());
         for route in routes(Vendor::Propal) {
             let key = format!("/propal{}", route.path);
             let method = route.method.to_ascii_lowercase();

@@ -26,7 +26,18 @@ use crate::{
         model::millis,
         state::{Org, PropalState},
     },
+    vendor::RouteDoc,
 };
+
+/// These routes, as the OpenAPI document lists them.
+pub const ROUTES: &[RouteDoc] = &[
+    RouteDoc::new("POST", "/_emulator/propal/organizations", "Create a Propal organization with a first key"),
+    RouteDoc::new("DELETE", "/_emulator/propal/organizations/{organization_id}", "Delete a Propal organization"),
+    RouteDoc::new("POST", "/_emulator/propal/organizations/{organization_id}/keys", "Create a Propal API key"),
+    RouteDoc::new("GET", "/_emulator/propal/organizations/{organization_id}/keys", "List a Propal organization's keys"),
+    RouteDoc::new("PATCH", "/_emulator/propal/keys/{key_id}", "Edit a Propal key's scopes or expiry"),
+    RouteDoc::new("POST", "/_emulator/propal/keys/{key_id}/revoke", "Revoke a Propal key"),
+];
 
 pub fn routes() -> Router<AppState> {
     Router::new()
