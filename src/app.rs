@@ -1,7 +1,7 @@
 //! The application: shared state, the routers of every listener, and serving.
 //!
-//! Layers on every listener, outermost first: tracing, then the journal recorder
-//! (request id, trail, explain header), then the dispatcher that picks the vendor
+//! Layers on every listener, outermost first: the journal recorder (request id,
+//! trail, explain header, the request log line), then the dispatcher that picks the vendor
 //! (see [`crate::routing`]). Each vendor router carries, outermost first, panic
 //! recovery (a panic becomes the vendor's 500, never a dropped connection) and the
 //! body limit its extractors enforce.
@@ -18,7 +18,7 @@ use axum::{
 };
 use serde_json::{Map, Value, json};
 use tokio::net::TcpListener;
-use tower_http::{catch_panic::CatchPanicLayer, trace::TraceLayer};
+use tower_http::catch_panic::CatchPanicLayer;
 
 use crate::{
     Config, Vendor,
@@ -206,13 +206,13 @@ impl App {
             hosts: Arc::clone(&self.hosts),
             max_body_bytes: self.state.config.max_body_bytes,
         };
-        // Each `.layer` wraps the ones before it: the recorder sees the dispatcher's
-        // answer, and tracing sees everything.
+        // The recorder wraps the dispatcher, so it sees every answer; it also writes
+        // the request log line (with credentials redacted), in place of a trace layer
+        // that would log raw URLs.
         Router::new()
             .fallback(routing::dispatch)
             .with_state(dispatcher)
             .layer(middleware::from_fn_with_state(self.recorder.clone(), journal::record))
-            .layer(TraceLayer::new_for_http())
     }
 }
 

@@ -6,8 +6,9 @@
 //! steps, and when the vendor answers with a refusal it finds the [`Denial`] the
 //! vendor error left in the response extensions and turns it into the
 //! `X-Emulator-Explain` header (unless `--no-explain`). Vendor requests are kept
-//! in a ring buffer of `--journal-capacity` entries; control-plane calls are not
-//! journaled, so reading the journal does not fill it.
+//! in a ring buffer of `--journal-capacity` entries and logged at `info` (the path
+//! with any [`Redact`]ed credential masked); control-plane calls are not journaled,
+//! so reading the journal does not fill it.
 //!
 //! The buffer is a `VecDeque` behind a `std::sync::Mutex`: the critical section is
 //! a push or a scan, never awaits, and is far shorter than a request.
@@ -259,6 +260,7 @@ pub async fn record(State(recorder): State<Recorder>, mut request: Request, next
         }
     }
     let Some(vendor) = response.extensions().get::<Vendor>().copied() else {
+        tracing::debug!(request_id = %id, %method, %path, status = response.status().as_u16(), "control plane");
         return response;
     };
     let (mut path, mut query) = (path, query);
@@ -267,6 +269,13 @@ pub async fn record(State(recorder): State<Recorder>, mut request: Request, next
         query = query.map(|q| q.replace(secret.as_str(), "[redacted]"));
     }
     let data = std::mem::take(&mut *trail.0.lock().unwrap());
+    let duration_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+    let status = response.status().as_u16();
+    let explain = denial.map(|d| d.header_value().to_str().unwrap_or_default().to_owned());
+    tracing::info!(
+        request_id = %id, %vendor, %method, %path, status, duration_us,
+        explain = explain.as_deref().unwrap_or(""), "request"
+    );
     recorder.journal.push(Entry {
         id,
         at,
@@ -274,11 +283,11 @@ pub async fn record(State(recorder): State<Recorder>, mut request: Request, next
         method,
         path,
         query,
-        status: response.status().as_u16(),
+        status,
         client_ip,
         account: data.account,
-        duration_us: u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
-        explain: denial.map(|d| d.header_value().to_str().unwrap_or_default().to_owned()),
+        duration_us,
+        explain,
         decision: data.steps,
     });
     response
