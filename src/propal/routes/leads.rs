@@ -12,10 +12,9 @@ use serde_json::Value;
 use crate::propal::{
     auth::{Caller, Scope},
     error::PropalError,
-    input::{Change, Fields, MAX_TEXT, object, path_id, query_pairs, query_value},
+    input::{Change, Fields, MAX_TEXT, object, query_pairs, query_value},
     model::{Lead, millis},
     pagination::{PageRequest, page},
-    state::Record,
 };
 
 /// INFERRED: the status a lead made through the API starts with.
@@ -72,16 +71,11 @@ pub async fn create_lead(caller: Caller, body: Bytes) -> Result<(StatusCode, Jso
 }
 
 pub async fn get_lead(caller: Caller, Path(id): Path<String>) -> Result<Json<Lead>, PropalError> {
-    caller.require(Scope::LeadsRead)?;
-    let id = path_id(&id, Lead::NOT_FOUND)?;
-    let data = caller.org.data();
-    data.find::<Lead>(id).cloned().map(Json)
+    caller.record::<Lead>(Scope::LeadsRead, &id).map(Json)
 }
 
 pub async fn update_lead(caller: Caller, Path(id): Path<String>, body: Bytes) -> Result<Json<Lead>, PropalError> {
-    caller.require(Scope::LeadsWrite)?;
-    let id = path_id(&id, Lead::NOT_FOUND)?;
-    caller.org.data().find::<Lead>(id)?;
+    let id = caller.record_id::<Lead>(Scope::LeadsWrite, &id)?;
     let body = object(&body)?;
     let mut fields = Fields::new(&body);
     let name = fields.string("name", false, 1, MAX_TEXT);
@@ -98,8 +92,7 @@ pub async fn update_lead(caller: Caller, Path(id): Path<String>, body: Bytes) ->
 }
 
 pub async fn delete_lead(caller: Caller, Path(id): Path<String>) -> Result<StatusCode, PropalError> {
-    caller.require(Scope::LeadsDelete)?;
-    let id = path_id(&id, Lead::NOT_FOUND)?;
+    let id = caller.record_id::<Lead>(Scope::LeadsDelete, &id)?;
     let mut data = caller.org.data();
     data.take::<Lead>(id)?;
     // INFERRED: proposals that pointed at the lead keep existing, without a lead.

@@ -27,10 +27,10 @@ use crate::{
     propal::{
         auth::{Caller, Scope},
         error::PropalError,
-        input::{Fields, MAX_TEXT, object, path_id, query_pairs, query_value},
+        input::{Fields, MAX_TEXT, object, query_pairs, query_value},
         model::{MediaFile, MediaStatus, millis, ms},
         pagination::{PageRequest, page},
-        state::{PropalState, Record},
+        state::PropalState,
     },
     routing::Mount,
 };
@@ -127,8 +127,7 @@ pub async fn list_media_files(caller: Caller, RawQuery(query): RawQuery) -> Resu
 
 /// 204; a pending upload URL of the file stops working too.
 pub async fn delete_media_file(caller: Caller, Path(id): Path<String>) -> Result<StatusCode, PropalError> {
-    caller.require(Scope::MediaDelete)?;
-    let id = path_id(&id, MediaFile::NOT_FOUND)?;
+    let id = caller.record_id::<MediaFile>(Scope::MediaDelete, &id)?;
     let mut data = caller.org.data();
     data.take::<MediaFile>(id)?;
     data.uploads.retain(|_, (media, _)| *media != id);

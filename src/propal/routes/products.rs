@@ -16,10 +16,9 @@ use serde_json::Value;
 use crate::propal::{
     auth::{Caller, Scope},
     error::PropalError,
-    input::{Change, Fields, MAX_TEXT, object, path_id, query_pairs, query_value},
+    input::{Change, Fields, MAX_TEXT, object, query_pairs, query_value},
     model::{Product, millis},
     pagination::{PageRequest, page},
-    state::Record,
 };
 
 /// INFERRED: the currency of a product created without one (Propal is French).
@@ -72,16 +71,11 @@ pub async fn create_product(caller: Caller, body: Bytes) -> Result<(StatusCode, 
 }
 
 pub async fn get_product(caller: Caller, Path(id): Path<String>) -> Result<Json<Product>, PropalError> {
-    caller.require(Scope::ProductsRead)?;
-    let id = path_id(&id, Product::NOT_FOUND)?;
-    let data = caller.org.data();
-    data.find::<Product>(id).cloned().map(Json)
+    caller.record::<Product>(Scope::ProductsRead, &id).map(Json)
 }
 
 pub async fn update_product(caller: Caller, Path(id): Path<String>, body: Bytes) -> Result<Json<Product>, PropalError> {
-    caller.require(Scope::ProductsWrite)?;
-    let id = path_id(&id, Product::NOT_FOUND)?;
-    caller.org.data().find::<Product>(id)?;
+    let id = caller.record_id::<Product>(Scope::ProductsWrite, &id)?;
     let body = object(&body)?;
     let mut fields = Fields::new(&body);
     let name = fields.string("name", false, 1, MAX_TEXT);
@@ -106,8 +100,7 @@ pub async fn update_product(caller: Caller, Path(id): Path<String>, body: Bytes)
 }
 
 pub async fn delete_product(caller: Caller, Path(id): Path<String>) -> Result<StatusCode, PropalError> {
-    caller.require(Scope::ProductsDelete)?;
-    let id = path_id(&id, Product::NOT_FOUND)?;
+    let id = caller.record_id::<Product>(Scope::ProductsDelete, &id)?;
     // INFERRED: proposals keep their `products[]` rows (and value) when a catalog product goes.
     caller.org.data().take::<Product>(id)?;
     Ok(StatusCode::NO_CONTENT)

@@ -17,10 +17,10 @@ use uuid::Uuid;
 use crate::propal::{
     auth::{Caller, Scope},
     error::{Detail, PropalError},
-    input::{Change, Fields, MAX_TEXT, kind, object, path_id, query_pairs, query_value},
+    input::{Change, Fields, MAX_TEXT, kind, object, query_pairs, query_value},
     model::{DealStatus, PageStatus, Proposal, ProposalProduct, ProposalSettings, millis},
     pagination::{PageRequest, page},
-    state::{OrgData, Record, Store},
+    state::{OrgData, Store},
 };
 
 const LANGUAGES: [&str; 2] = ["fr", "en"];
@@ -124,17 +124,14 @@ pub async fn create_proposal(caller: Caller, body: Bytes) -> Result<(StatusCode,
 }
 
 pub async fn get_proposal(caller: Caller, Path(id): Path<String>) -> Result<Json<Value>, PropalError> {
-    caller.require(Scope::ProposalsRead)?;
-    let id = path_id(&id, Proposal::NOT_FOUND)?;
+    let id = caller.record_id::<Proposal>(Scope::ProposalsRead, &id)?;
     let data = caller.org.data();
     let proposal = data.find::<Proposal>(id)?;
     Ok(Json(wire(&data, proposal)))
 }
 
 pub async fn update_proposal(caller: Caller, Path(id): Path<String>, body: Bytes) -> Result<Json<Value>, PropalError> {
-    caller.require(Scope::ProposalsWrite)?;
-    let id = path_id(&id, Proposal::NOT_FOUND)?;
-    caller.org.data().find::<Proposal>(id)?;
+    let id = caller.record_id::<Proposal>(Scope::ProposalsWrite, &id)?;
     let body = object(&body)?;
     let mut fields = Fields::new(&body);
     let title = fields.string("title", false, 1, MAX_TEXT);
@@ -189,16 +186,14 @@ pub async fn update_proposal(caller: Caller, Path(id): Path<String>, body: Bytes
 }
 
 pub async fn delete_proposal(caller: Caller, Path(id): Path<String>) -> Result<StatusCode, PropalError> {
-    caller.require(Scope::ProposalsDelete)?;
-    let id = path_id(&id, Proposal::NOT_FOUND)?;
+    let id = caller.record_id::<Proposal>(Scope::ProposalsDelete, &id)?;
     caller.org.data().take::<Proposal>(id)?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// INFERRED: publishing sets `page_status` to `published`; publishing again keeps the first `published_at`.
 pub async fn publish_proposal(caller: Caller, Path(id): Path<String>) -> Result<Json<Value>, PropalError> {
-    caller.require(Scope::ProposalsWrite)?;
-    let id = path_id(&id, Proposal::NOT_FOUND)?;
+    let id = caller.record_id::<Proposal>(Scope::ProposalsWrite, &id)?;
     let mut data = caller.org.data();
     let now = millis(caller.now);
     let proposal = data.find_mut::<Proposal>(id)?;

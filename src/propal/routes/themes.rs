@@ -19,10 +19,9 @@ use serde_json::{Map, Value};
 use crate::propal::{
     auth::{Caller, Scope},
     error::{Detail, PropalError},
-    input::{Fields, MAX_TEXT, kind, object, path_id, query_pairs},
+    input::{Fields, MAX_TEXT, kind, object, query_pairs},
     model::{SectionStyle, Theme, ThemeColors, millis},
     pagination::{PageRequest, page},
-    state::Record,
 };
 
 /// The MCP theming page's example fonts and radii, INFERRED as the defaults.
@@ -77,18 +76,13 @@ pub async fn create_theme(caller: Caller, body: Bytes) -> Result<(StatusCode, Js
 }
 
 pub async fn get_theme(caller: Caller, Path(id): Path<String>) -> Result<Json<Theme>, PropalError> {
-    caller.require(Scope::ThemesRead)?;
-    let id = path_id(&id, Theme::NOT_FOUND)?;
-    let data = caller.org.data();
-    data.find::<Theme>(id).cloned().map(Json)
+    caller.record::<Theme>(Scope::ThemesRead, &id).map(Json)
 }
 
 /// INFERRED: every field is optional and replaces the stored one whole (`colors` and
 /// `section_styles` included); none of them can be null.
 pub async fn update_theme(caller: Caller, Path(id): Path<String>, body: Bytes) -> Result<Json<Theme>, PropalError> {
-    caller.require(Scope::ThemesWrite)?;
-    let id = path_id(&id, Theme::NOT_FOUND)?;
-    caller.org.data().find::<Theme>(id)?;
+    let id = caller.record_id::<Theme>(Scope::ThemesWrite, &id)?;
     let body = object(&body)?;
     let mut fields = Fields::new(&body);
     let name = fields.string("name", false, 1, MAX_TEXT);
@@ -105,10 +99,8 @@ pub async fn update_theme(caller: Caller, Path(id): Path<String>, body: Bytes) -
 }
 
 pub async fn delete_theme(caller: Caller, Path(id): Path<String>) -> Result<StatusCode, PropalError> {
-    caller.require(Scope::ThemesDelete)?;
-    let id = path_id(&id, Theme::NOT_FOUND)?;
+    let id = caller.record_id::<Theme>(Scope::ThemesDelete, &id)?;
     let mut data = caller.org.data();
-    data.find::<Theme>(id)?;
     let users = data.proposals.values().filter(|p| p.theme_id == Some(id)).count();
     if users > 0 {
         return Err(PropalError::validation(vec![Detail::new("id", format!("Theme is used by {users} proposal(s)"))]));
