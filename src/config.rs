@@ -70,8 +70,9 @@ pub struct Config {
     /// Require `Authorization: Bearer <token>` on `/_emulator`.
     #[arg(long, env = "EMULATOR_ADMIN_TOKEN", hide_env_values = true)]
     pub admin_token: Option<String>,
+    /// Each vendor's own flags (`--propal-rate-limit`, …), declared in its folder.
     #[command(flatten)]
-    pub propal: crate::propal::config::Settings,
+    pub vendors: crate::app::VendorSettings,
 }
 
 impl Config {
@@ -158,6 +159,5 @@ mod tests {
         assert_eq!(config.bind.to_string(), "127.0.0.1:8080");
         assert_eq!(config.journal_capacity, 1000);
         assert_eq!(config.max_body_bytes, 1_048_576);
-        assert_eq!(config.propal.propal_rate_limit, 1000);
     }
 }
