@@ -8,14 +8,50 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use serde::Serialize;
-use serde_json::json;
+use utoipa::ToSchema;
 
 use super::auth::Scope;
 use crate::{journal::Denial, vendor::FrameError};
 
+/// Propal's error envelope, the body of every refusal:
+/// `{"error":{"code","message","details"?}}` (docs: errors).
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = PropalErrorBody, example = json!({"error": {"code": "validation_error",
+    "message": "The field 'title' is required.", "details": [{"field": "title", "message": "Required"}]}}))]
+pub struct ErrorBody {
+    pub error: ErrorObject,
+}
+
+/// The inside of [`ErrorBody`].
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = PropalErrorObject)]
+pub struct ErrorObject {
+    pub code: ErrorCode,
+    /// Propal's human-readable text.
+    pub message: String,
+    /// Field-level problems; only on `validation_error`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub details: Option<Vec<Detail>>,
+}
+
+/// The six documented error codes, and no other.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[schema(as = PropalErrorCode)]
+pub enum ErrorCode {
+    ValidationError,
+    Unauthorized,
+    Forbidden,
+    NotFound,
+    RateLimitExceeded,
+    InternalError,
+}
+
 /// One field-level problem of a `validation_error`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, ToSchema)]
+#[schema(as = PropalErrorDetail)]
 pub struct Detail {
+    /// The field's path, dotted for nested ones (`settings.allow_payment`, `products.0.bundle_id`).
     pub field: String,
     pub message: String,
 }
@@ -100,15 +136,15 @@ impl PropalError {
         }
     }
 
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            PropalError::Unauthorized { .. } => "unauthorized",
-            PropalError::RateLimited { .. } => "rate_limit_exceeded",
-            PropalError::MissingScope(_) => "forbidden",
-            PropalError::NotFound { .. } => "not_found",
+            PropalError::Unauthorized { .. } => ErrorCode::Unauthorized,
+            PropalError::RateLimited { .. } => ErrorCode::RateLimitExceeded,
+            PropalError::MissingScope(_) => ErrorCode::Forbidden,
+            PropalError::NotFound { .. } => ErrorCode::NotFound,
             // INFERRED: Propal documents no 413 code; an oversized body is invalid input.
-            PropalError::Validation { .. } | PropalError::PayloadTooLarge => "validation_error",
-            PropalError::Internal(_) => "internal_error",
+            PropalError::Validation { .. } | PropalError::PayloadTooLarge => ErrorCode::ValidationError,
+            PropalError::Internal(_) => ErrorCode::InternalError,
         }
     }
 
@@ -141,11 +177,12 @@ impl PropalError {
 
 impl IntoResponse for PropalError {
     fn into_response(self) -> Response {
-        let mut error = json!({ "code": self.code(), "message": self.message() });
-        if let PropalError::Validation { details, .. } = &self {
-            error["details"] = json!(details);
-        }
-        let mut response = (self.status(), Json(json!({ "error": error }))).into_response();
+        let details = match &self {
+            PropalError::Validation { details, .. } => Some(details.clone()),
+            _ => None,
+        };
+        let body = ErrorBody { error: ErrorObject { code: self.code(), message: self.message(), details } };
+        let mut response = (self.status(), Json(body)).into_response();
         if let PropalError::RateLimited { retry_after_secs, .. } = &self {
             response.headers_mut().insert("retry-after", (*retry_after_secs).into());
         }

@@ -10,6 +10,7 @@
 pub mod admin;
 pub mod auth;
 pub mod config;
+pub mod docs;
 pub mod error;
 pub mod input;
 pub mod limits;
@@ -25,10 +26,10 @@ use axum::{
     http::{Method, Uri},
     middleware,
     response::Response,
-    routing::{delete, get, post, put},
 };
 use serde_json::Value;
-use utoipa_axum::router::OpenApiRouter;
+use utoipa::OpenApi;
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 pub use state::PropalState;
 
@@ -48,38 +49,32 @@ impl EmulatedVendor for PropalState {
     /// authentication comes first for any path (401 → 429 → 403 → 404 → 400); the
     /// signed upload URL is its own credential: no API key, no rate budget.
     fn api(self: Arc<Self>) -> OpenApiRouter {
-        let authenticated = OpenApiRouter::new()
-            .route("/v1/proposals", get(proposals::list_proposals).post(proposals::create_proposal))
-            .route(
-                "/v1/proposals/{id}",
-                get(proposals::get_proposal).patch(proposals::update_proposal).delete(proposals::delete_proposal),
-            )
-            .route("/v1/proposals/{id}/publish", post(proposals::publish_proposal))
-            .route("/v1/leads", get(leads::list_leads).post(leads::create_lead))
-            .route("/v1/leads/{id}", get(leads::get_lead).patch(leads::update_lead).delete(leads::delete_lead))
-            .route("/v1/organization", get(organization::get_organization))
-            .route("/v1/products", get(products::list_products).post(products::create_product))
-            .route(
-                "/v1/products/{id}",
-                get(products::get_product).patch(products::update_product).delete(products::delete_product),
-            )
-            .route("/v1/templates", get(templates::list_templates).post(templates::create_template))
-            .route("/v1/templates/{id}", get(templates::get_template).delete(templates::delete_template))
-            .route("/v1/themes", get(themes::list_themes).post(themes::create_theme))
-            .route("/v1/themes/{id}", get(themes::get_theme).patch(themes::update_theme).delete(themes::delete_theme))
-            .route("/v1/media/files", get(media::list_media_files).post(media::create_media_file))
-            .route("/v1/media/files/{id}", delete(media::delete_media_file))
-            .route("/v1/metrics/overview", get(metrics::overview))
-            .route("/v1/metrics/pipeline", get(metrics::pipeline))
-            .route("/v1/metrics/conversion", get(metrics::conversion))
-            .route("/v1/metrics/sales", get(metrics::sales))
-            .route("/v1/metrics/team-performance", get(metrics::team_performance))
-            .route("/v1/metrics/proposal-timing", get(metrics::proposal_timing))
-            .route("/v1/metrics/rejection-reasons", get(metrics::rejection_reasons))
+        let mut authenticated = OpenApiRouter::with_openapi(docs::PropalDoc::openapi())
+            .routes(routes!(proposals::list_proposals, proposals::create_proposal))
+            .routes(routes!(proposals::get_proposal, proposals::update_proposal, proposals::delete_proposal))
+            .routes(routes!(proposals::publish_proposal))
+            .routes(routes!(leads::list_leads, leads::create_lead))
+            .routes(routes!(leads::get_lead, leads::update_lead, leads::delete_lead))
+            .routes(routes!(organization::get_organization))
+            .routes(routes!(products::list_products, products::create_product))
+            .routes(routes!(products::get_product, products::update_product, products::delete_product))
+            .routes(routes!(templates::list_templates, templates::create_template))
+            .routes(routes!(templates::get_template, templates::delete_template))
+            .routes(routes!(themes::list_themes, themes::create_theme))
+            .routes(routes!(themes::get_theme, themes::update_theme, themes::delete_theme))
+            .routes(routes!(media::list_media_files, media::create_media_file))
+            .routes(routes!(media::delete_media_file))
+            .routes(routes!(metrics::overview))
+            .routes(routes!(metrics::pipeline))
+            .routes(routes!(metrics::conversion))
+            .routes(routes!(metrics::sales))
+            .routes(routes!(metrics::team_performance))
+            .routes(routes!(metrics::proposal_timing))
+            .routes(routes!(metrics::rejection_reasons))
             .fallback(not_found)
             .layer(middleware::from_fn_with_state(Arc::clone(&self), auth::authenticate));
-        let signed_upload =
-            OpenApiRouter::new().route("/storage/v1/upload/{org_id}/{token}", put(media::upload_media_bytes));
+        docs::rate_limit_headers(authenticated.get_openapi_mut());
+        let signed_upload = OpenApiRouter::new().routes(routes!(media::upload_media_bytes));
         authenticated.merge(signed_upload).with_state(self)
     }
 
@@ -106,4 +101,59 @@ impl EmulatedVendor for PropalState {
 
 async fn not_found(State(state): State<Arc<PropalState>>, method: Method, uri: Uri) -> Response {
     route_not_found(state.as_ref(), &method, &uri)
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::Value;
+
+    use super::*;
+    use crate::{clock::Clock, fixtures::FixtureSet, scheduler::Scheduler, vendor::VendorContext};
+
+    fn document() -> Value {
+        let fixtures = FixtureSet::embedded();
+        let clock = Clock::default();
+        let context =
+            VendorContext { clock: clock.clone(), scheduler: Scheduler::new(clock), fixtures: &fixtures, seed: None };
+        let state = Arc::new(PropalState::new(&context, &crate::Config::for_tests().vendors.propal).unwrap());
+        serde_json::to_value(state.api().into_openapi()).unwrap()
+    }
+
+    /// Every API operation names one scope, lists the key check's refusals and its
+    /// scope's 403, a 404 where a path id is read, a 400 and 413 where a body is; every
+    /// authenticated answer but the 401 documents the rate headers.
+    #[test]
+    fn every_operation_documents_its_scope_refusals_and_rate_headers() {
+        let doc = document();
+        let mut operations = 0;
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            for (method, op) in item.as_object().unwrap() {
+                operations += 1;
+                let responses = op["responses"].as_object().unwrap();
+                let has = |status: &str| responses.contains_key(status);
+                let what = format!("{method} {path}");
+                if path.starts_with("/storage/") {
+                    assert!(op.get("security").is_none(), "{what}: the signed URL is its own credential");
+                    continue;
+                }
+                let scopes = op["security"][0][docs::KEY_SCHEME].as_array().unwrap_or_else(|| panic!("{what}"));
+                assert_eq!(scopes.len(), 1, "{what}");
+                for status in ["401", "403", "429", "500"] {
+                    assert!(has(status), "{what} lacks {status}");
+                }
+                if path.contains("{id}") {
+                    assert!(has("404"), "{what} lacks 404");
+                }
+                if op.get("requestBody").is_some() {
+                    assert!(has("400") && has("413"), "{what} lacks 400 or 413");
+                }
+                for (status, response) in responses {
+                    let limited = response["headers"].get("X-RateLimit-Remaining").is_some();
+                    assert_eq!(limited, status != "401", "{what} {status}");
+                }
+                assert!(responses["429"]["headers"].get("Retry-After").is_some(), "{what}");
+            }
+        }
+        assert_eq!(operations, 37, "36 API operations and the signed upload");
+    }
 }

@@ -9,7 +9,8 @@ use std::collections::BTreeSet;
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::Value;
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::auth::Scope;
@@ -109,7 +110,8 @@ pub struct RawKeyFixture {
 }
 
 /// `deal_status` (docs quickstart; metrics "pending, approved, denied").
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize, Serialize, ToSchema)]
+#[schema(as = PropalDealStatus)]
 #[serde(rename_all = "lowercase")]
 pub enum DealStatus {
     Pending,
@@ -130,7 +132,8 @@ impl DealStatus {
 }
 
 /// `page_status`: `draft` (documented) until published (INFERRED: `published`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
+#[schema(as = PropalPageStatus)]
 #[serde(rename_all = "lowercase")]
 pub enum PageStatus {
     Draft,
@@ -149,13 +152,16 @@ pub struct ProposalSettings {
 }
 
 /// A `products[]` row of a proposal: a catalog product (as the bundle) and its payment terms.
-#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize, ToSchema)]
+#[schema(as = PropalProposalProduct)]
 #[serde(deny_unknown_fields)]
 pub struct ProposalProduct {
     /// The `proposal_products` row id, which `proposal_product_id` may name.
     pub id: Uuid,
     pub bundle_id: Uuid,
+    /// The payment terms as sent (an object).
     #[serde(default)]
+    #[schema(value_type = Object)]
     pub payment: Value,
 }
 
@@ -207,39 +213,77 @@ pub struct Proposal {
 }
 
 impl Proposal {
-    /// The wire shape of list items, get, PATCH and publish: the documented list
-    /// item (`proposal_id`, `proposal_created_at`, `lead_name`, …) plus the
-    /// metadata PATCH accepts, flat. The password is never returned, only `has_password`.
-    pub fn to_wire(&self, lead_name: Option<&str>) -> Value {
-        json!({
-            "proposal_id": self.id,
-            "title": self.title,
-            "slug": self.slug,
-            "deal_status": self.deal_status,
-            "page_status": self.page_status,
-            "lead_id": self.lead_id,
-            "lead_name": lead_name,
-            "template_id": self.template_id,
-            "theme_id": self.theme_id,
-            "language": self.language,
-            "proposal_product_id": self.proposal_product_id,
-            "has_password": self.password.is_some(),
-            "allow_client_to_sign": self.settings.allow_client_to_sign,
-            "allow_client_to_deny": self.settings.allow_client_to_deny,
-            "allow_payment": self.settings.allow_payment,
-            "allow_client_to_download_pdf": self.settings.allow_client_to_download_pdf,
-            "products": self.products,
-            "value": self.value,
-            "currency": self.currency,
-            "proposal_created_at": ms::format(self.created_at),
-            "proposal_updated_at": ms::format(self.updated_at),
-            "published_at": self.published_at.map(ms::format),
-        })
+    /// The wire shape of list items, get, PATCH and publish.
+    pub fn view(&self, lead_name: Option<&str>) -> ProposalView {
+        ProposalView {
+            proposal_id: self.id,
+            title: self.title.clone(),
+            slug: self.slug.clone(),
+            deal_status: self.deal_status,
+            page_status: self.page_status,
+            lead_id: self.lead_id,
+            lead_name: lead_name.map(str::to_owned),
+            template_id: self.template_id,
+            theme_id: self.theme_id,
+            language: self.language.clone(),
+            proposal_product_id: self.proposal_product_id,
+            has_password: self.password.is_some(),
+            allow_client_to_sign: self.settings.allow_client_to_sign,
+            allow_client_to_deny: self.settings.allow_client_to_deny,
+            allow_payment: self.settings.allow_payment,
+            allow_client_to_download_pdf: self.settings.allow_client_to_download_pdf,
+            products: self.products.clone(),
+            value: self.value,
+            currency: self.currency.clone(),
+            proposal_created_at: self.created_at,
+            proposal_updated_at: self.updated_at,
+            published_at: self.published_at,
+        }
     }
 }
 
+/// A proposal as list items, get, PATCH and publish answer it: the documented list
+/// item (`proposal_id`, `proposal_created_at`, `lead_name`, …) plus the metadata
+/// PATCH accepts, flat. The password is never returned, only `has_password`.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+#[schema(as = PropalProposal)]
+#[allow(clippy::struct_excessive_bools)] // the vendor's four documented switches
+pub struct ProposalView {
+    pub proposal_id: Uuid,
+    pub title: String,
+    pub slug: String,
+    pub deal_status: DealStatus,
+    pub page_status: PageStatus,
+    pub lead_id: Option<Uuid>,
+    /// The lead's name, looked up.
+    pub lead_name: Option<String>,
+    pub template_id: Option<Uuid>,
+    pub theme_id: Option<Uuid>,
+    pub language: Option<String>,
+    pub proposal_product_id: Option<Uuid>,
+    pub has_password: bool,
+    pub allow_client_to_sign: bool,
+    pub allow_client_to_deny: bool,
+    pub allow_payment: bool,
+    pub allow_client_to_download_pdf: bool,
+    pub products: Vec<ProposalProduct>,
+    /// The sum of the catalog prices of `products`.
+    pub value: f64,
+    pub currency: String,
+    #[serde(with = "ms")]
+    #[schema(value_type = String, format = DateTime)]
+    pub proposal_created_at: Timestamp,
+    #[serde(with = "ms")]
+    #[schema(value_type = String, format = DateTime)]
+    pub proposal_updated_at: Timestamp,
+    #[serde(with = "ms::option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub published_at: Option<Timestamp>,
+}
+
 /// A lead: every key always present (docs: Get a lead).
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+#[schema(as = PropalLead)]
 #[serde(deny_unknown_fields)]
 pub struct Lead {
     pub id: Uuid,
@@ -258,13 +302,16 @@ pub struct Lead {
     pub language: Option<String>,
     pub status: String,
     #[serde(with = "ms")]
+    #[schema(value_type = String, format = DateTime)]
     pub created_at: Timestamp,
     #[serde(with = "ms::option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub updated_at: Option<Timestamp>,
 }
 
 /// A catalog product (INFERRED shape: reference §6.3).
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+#[schema(as = PropalProduct)]
 #[serde(deny_unknown_fields)]
 pub struct Product {
     pub id: Uuid,
@@ -275,13 +322,16 @@ pub struct Product {
     pub tax_rate: Option<f64>,
     pub unit: Option<String>,
     #[serde(with = "ms")]
+    #[schema(value_type = String, format = DateTime)]
     pub created_at: Timestamp,
     #[serde(with = "ms::option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub updated_at: Option<Timestamp>,
 }
 
 /// A template (docs: Create a template from a proposal); `organization_id` null for global ones.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+#[schema(as = PropalTemplate)]
 #[serde(deny_unknown_fields)]
 pub struct Template {
     pub id: Uuid,
@@ -291,11 +341,13 @@ pub struct Template {
     pub color: Option<String>,
     pub organization_id: Option<Uuid>,
     #[serde(with = "ms")]
+    #[schema(value_type = String, format = DateTime)]
     pub created_at: Timestamp,
 }
 
 /// The page palette of a theme (MCP theming page, snake_case on REST).
-#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize, ToSchema)]
+#[schema(as = PropalThemeColors)]
 #[serde(deny_unknown_fields)]
 pub struct ThemeColors {
     pub page_bg: String,
@@ -304,7 +356,8 @@ pub struct ThemeColors {
 }
 
 /// One section ambience of a theme.
-#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize, ToSchema)]
+#[schema(as = PropalSectionStyle)]
 #[serde(deny_unknown_fields)]
 pub struct SectionStyle {
     pub id: Option<String>,
@@ -313,7 +366,8 @@ pub struct SectionStyle {
 }
 
 /// A theme (INFERRED REST shape from the MCP theming model).
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+#[schema(as = PropalTheme)]
 #[serde(deny_unknown_fields)]
 pub struct Theme {
     pub id: Uuid,
@@ -325,13 +379,16 @@ pub struct Theme {
     pub button_radius: f64,
     pub section_styles: Vec<SectionStyle>,
     #[serde(with = "ms")]
+    #[schema(value_type = String, format = DateTime)]
     pub created_at: Timestamp,
     #[serde(with = "ms::option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub updated_at: Option<Timestamp>,
 }
 
 /// Whether the bytes of a media file have arrived.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
+#[schema(as = PropalMediaStatus)]
 #[serde(rename_all = "lowercase")]
 pub enum MediaStatus {
     Pending,
@@ -339,7 +396,8 @@ pub enum MediaStatus {
 }
 
 /// A media file (INFERRED: signed-upload flow, reference §6.6).
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+#[schema(as = PropalMediaFile)]
 #[serde(deny_unknown_fields)]
 pub struct MediaFile {
     pub id: Uuid,
@@ -350,8 +408,10 @@ pub struct MediaFile {
     pub size: Option<u64>,
     pub status: MediaStatus,
     #[serde(with = "ms")]
+    #[schema(value_type = String, format = DateTime)]
     pub created_at: Timestamp,
     #[serde(with = "ms::option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub uploaded_at: Option<Timestamp>,
 }
 

@@ -4,14 +4,14 @@
 //! Lists run newest first (creation instant, then id, both descending). The cursor
 //! is the unpadded base64url of the last item's id, as the docs' example
 //! (`ZGVmLTQ1Ng` = `def-456`) shows. An organization remembers the creation
-//! instant of every id it ever listed, so a cursor naming a deleted item still
-//! resumes where it was; one naming nothing this organization knows is a 400.
-
-use std::collections::HashMap;
+//! instant of every id it ever listed, with its kind, so a cursor naming a deleted
+//! item still resumes where it was; one naming nothing of this list (another
+//! organization's id, or another resource's) is a 400 `Invalid cursor`.
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use jiff::Timestamp;
-use serde_json::{Value, json};
+use serde::Serialize;
+use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::{
@@ -23,6 +23,18 @@ use super::{
 pub const DEFAULT_LIMIT: usize = 25;
 /// Documented: largest page size.
 pub const MAX_LIMIT: usize = 100;
+
+/// The query parameters of every list (documented: pagination).
+#[derive(Debug, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)] // documents the parameters [`PageRequest::from_query`] reads
+pub struct PageParams {
+    /// Items per page, 1–100 (default 25). Read as zod's `z.coerce.number().int()` does.
+    #[param(minimum = 1, maximum = 100, default = 25)]
+    limit: Option<i64>,
+    /// The `next_cursor` of the previous page of the same list.
+    after: Option<String>,
+}
 
 /// `limit` and `after`, checked.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -36,21 +48,18 @@ impl PageRequest {
         let mut details = Vec::new();
         let limit = match query_value(pairs, "limit") {
             None => DEFAULT_LIMIT,
-            Some(text) => match text.trim().parse::<i64>() {
-                Ok(n) if n < 1 => {
-                    details.push(Detail::new("limit", "Number must be greater than or equal to 1"));
+            Some(text) => {
+                let problems = limit_problems(text);
+                if problems.is_empty() {
+                    // A whole number in 1..=100.
+                    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+                    let limit = js_number(text) as usize;
+                    limit
+                } else {
+                    details.extend(problems.into_iter().map(|message| Detail::new("limit", message)));
                     DEFAULT_LIMIT
                 }
-                Ok(n) if n > 100 => {
-                    details.push(Detail::new("limit", "Number must be less than or equal to 100"));
-                    DEFAULT_LIMIT
-                }
-                Ok(n) => usize::try_from(n).unwrap_or(DEFAULT_LIMIT),
-                Err(_) => {
-                    details.push(Detail::new("limit", "Expected number, received string"));
-                    DEFAULT_LIMIT
-                }
-            },
+            }
         };
         let after = match query_value(pairs, "after").filter(|a| !a.is_empty()) {
             None => None,
@@ -70,24 +79,107 @@ impl PageRequest {
     }
 }
 
+/// What zod's `z.coerce.number().int().min(1).max(100)` says of a `limit`: the text
+/// becomes a number as JavaScript's `Number(text)` would, then each check runs.
+#[allow(clippy::cast_precision_loss)]
+fn limit_problems(text: &str) -> Vec<String> {
+    let n = js_number(text);
+    if n.is_nan() {
+        return vec!["Expected number, received nan".to_owned()];
+    }
+    let mut problems = Vec::new();
+    if n.fract() != 0.0 || n.is_infinite() {
+        problems.push("Expected integer, received float".to_owned());
+    }
+    if n < 1.0 {
+        problems.push("Number must be greater than or equal to 1".to_owned());
+    }
+    if n > MAX_LIMIT as f64 {
+        problems.push(format!("Number must be less than or equal to {MAX_LIMIT}"));
+    }
+    problems
+}
+
+/// JavaScript's `Number(text)`: surrounding white space ignored, empty is 0, decimal
+/// literals with an optional sign and exponent, `0x`/`0o`/`0b` integers without a
+/// sign, `Infinity` with an optional sign; anything else is NaN.
+pub fn js_number(text: &str) -> f64 {
+    let text = text.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}');
+    if text.is_empty() {
+        return 0.0;
+    }
+    let radix = match text.get(..2).map(str::to_ascii_lowercase).as_deref() {
+        Some("0x") => Some(16),
+        Some("0o") => Some(8),
+        Some("0b") => Some(2),
+        _ => None,
+    };
+    if let Some(radix) = radix {
+        let digits = &text[2..];
+        if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
+            return f64::NAN;
+        }
+        return digits.chars().fold(0.0, |n, c| n * f64::from(radix) + f64::from(c.to_digit(radix).unwrap_or(0)));
+    }
+    let unsigned = text.strip_prefix(['+', '-']).unwrap_or(text);
+    if unsigned == "Infinity" {
+        return if text.starts_with('-') { f64::NEG_INFINITY } else { f64::INFINITY };
+    }
+    let (mantissa, exponent) = match unsigned.find(['e', 'E']) {
+        Some(at) => (&unsigned[..at], Some(&unsigned[at + 1..])),
+        None => (unsigned, None),
+    };
+    let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let digits = |part: &str| part.bytes().all(|b| b.is_ascii_digit());
+    let mantissa_ok = digits(whole) && digits(fraction) && !(whole.is_empty() && fraction.is_empty());
+    let exponent_ok = exponent.is_none_or(|e| {
+        let e = e.strip_prefix(['+', '-']).unwrap_or(e);
+        !e.is_empty() && digits(e)
+    });
+    if mantissa_ok && exponent_ok { text.parse().unwrap_or(f64::NAN) } else { f64::NAN }
+}
+
 /// The cursor of an id.
 pub fn cursor(id: Uuid) -> String {
     URL_SAFE_NO_PAD.encode(id.to_string())
 }
 
+/// One page of a list (documented: pagination).
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = PropalPage)]
+pub struct Page<T> {
+    pub data: Vec<T>,
+    pub pagination: Pagination,
+}
+
+/// Where a page sits in its list.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = PropalPagination)]
+pub struct Pagination {
+    /// Whether items remain after this page.
+    pub has_more: bool,
+    /// Pass it as `after` for the next page; `null` on the last page.
+    #[schema(example = "ZGVmLTQ1Ng")]
+    pub next_cursor: Option<String>,
+    /// Items matching the query across all pages.
+    pub total_count: usize,
+}
+
 /// One page of `rows` (each with its id and creation instant), rendered by `render`.
-pub fn page<T, S: std::hash::BuildHasher>(
+/// `known` gives the creation instant of any id this list ever held (deleted ones
+/// too), so a cursor resumes in place; an id it does not know is `Invalid cursor`.
+pub fn page<T, W>(
     mut rows: Vec<(Uuid, Timestamp, T)>,
     request: PageRequest,
-    created_at_of: &HashMap<Uuid, Timestamp, S>,
-    render: impl Fn(&T) -> Value,
-) -> Result<Value, PropalError> {
+    known: impl Fn(Uuid) -> Option<Timestamp>,
+    render: impl Fn(&T) -> W,
+) -> Result<Page<W>, PropalError> {
     rows.sort_by_key(|row| std::cmp::Reverse((row.1, row.0)));
     let total_count = rows.len();
     let start = match request.after {
         None => 0,
         Some(after) => {
-            let Some(&at) = created_at_of.get(&after) else {
+            let Some(at) = known(after) else {
                 return Err(PropalError::validation(vec![Detail::new("after", "Invalid cursor")]));
             };
             rows.iter().position(|(id, created, _)| (*created, *id) < (at, after)).unwrap_or(rows.len())
@@ -95,16 +187,15 @@ pub fn page<T, S: std::hash::BuildHasher>(
     };
     let end = (start + request.limit).min(rows.len());
     let has_more = end < rows.len();
-    let data: Vec<Value> = rows[start..end].iter().map(|(_, _, row)| render(row)).collect();
+    let data = rows[start..end].iter().map(|(_, _, row)| render(row)).collect();
     let next_cursor = if has_more { rows.get(end - 1).map(|(id, _, _)| cursor(*id)) } else { None };
-    Ok(json!({
-        "data": data,
-        "pagination": { "has_more": has_more, "next_cursor": next_cursor, "total_count": total_count },
-    }))
+    Ok(Page { data, pagination: Pagination { has_more, next_cursor, total_count } })
 }
 
 #[cfg(test)]
 mod tests {
+    use std::collections::HashMap;
+
     use super::*;
 
     fn pairs(q: &str) -> Vec<(String, String)> {
@@ -128,6 +219,30 @@ mod tests {
     }
 
     #[test]
+    fn limits_are_coerced_like_javascripts_number_then_checked_like_zod() {
+        for (text, want) in [("+1", 1), ("01", 1), (" 7 ", 7), ("1e2", 100), ("0x10", 16), ("5.0", 5)] {
+            assert!(limit_problems(text).is_empty(), "{text}");
+            assert_eq!(
+                PageRequest::from_query(&pairs(&format!("limit={}", text.replace('+', "%2B")))).unwrap().limit,
+                want
+            );
+        }
+        assert_eq!(limit_problems("1.5"), ["Expected integer, received float"]);
+        assert_eq!(limit_problems("99999999999999999999999"), ["Number must be less than or equal to 100"]);
+        assert_eq!(limit_problems("abc"), ["Expected number, received nan"]);
+        assert_eq!(limit_problems(""), ["Number must be greater than or equal to 1"]);
+        assert_eq!(
+            limit_problems("-Infinity"),
+            ["Expected integer, received float", "Number must be greater than or equal to 1"]
+        );
+        for nan in ["1_0", "inf", "NaN", "0x", "-0x1", "1e", ".", "1..2", "--1"] {
+            assert!(js_number(nan).is_nan(), "{nan}");
+        }
+        assert!((js_number(".5") - 0.5).abs() < f64::EPSILON);
+        assert!((js_number("5.") - 5.0).abs() < f64::EPSILON);
+    }
+
+    #[test]
     fn pages_walk_every_row_once_newest_first() {
         let base = Timestamp::from_second(1_700_000_000).unwrap();
         let mut known = HashMap::new();
@@ -142,10 +257,11 @@ mod tests {
         let mut seen = Vec::new();
         let mut after = None;
         loop {
-            let page = page(rows.clone(), PageRequest { limit: 3, after }, &known, |r| json!(r)).unwrap();
-            assert_eq!(page["pagination"]["total_count"], 7);
-            seen.extend(page["data"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap()));
-            match page["pagination"]["next_cursor"].as_str() {
+            let page =
+                page(rows.clone(), PageRequest { limit: 3, after }, |id| known.get(&id).copied(), |r| *r).unwrap();
+            assert_eq!(page.pagination.total_count, 7);
+            seen.extend(page.data);
+            match page.pagination.next_cursor.as_deref() {
                 Some(c) => after = PageRequest::from_query(&pairs(&format!("after={c}"))).unwrap().after,
                 None => break,
             }

@@ -93,9 +93,10 @@ pub struct OrgData {
     pub media: BTreeMap<Uuid, MediaFile>,
     /// Signed upload tokens (SHA-256 hex) → media id and expiry.
     pub uploads: HashMap<String, (Uuid, Timestamp)>,
-    /// The creation instant of every id this organization ever listed, deleted ones
-    /// included, so a cursor naming a since-deleted item still resumes in place.
-    pub created_at_of: HashMap<Uuid, Timestamp>,
+    /// The kind and creation instant of every id this organization ever listed,
+    /// deleted ones included, so a cursor naming a since-deleted item still resumes
+    /// in place, and one naming another list's item is refused.
+    created_at_of: HashMap<Uuid, (&'static str, Timestamp)>,
 }
 
 /// A kind of record an organization owns: where it is kept and its 404 text.
@@ -157,18 +158,18 @@ impl OrgData {
 
     /// Stores a record, remembering its creation instant for cursors.
     pub fn add<R: Record>(&mut self, record: R) {
-        self.remember(record.id(), record.created_at());
+        self.created_at_of.insert(record.id(), (R::NOUN, record.created_at()));
         R::all_mut(self).insert(record.id(), record);
+    }
+
+    /// When the `R` with this id was made, if this organization ever had it (for cursors).
+    pub fn created_at<R: Record>(&self, id: Uuid) -> Option<Timestamp> {
+        self.created_at_of.get(&id).filter(|(noun, _)| *noun == R::NOUN).map(|(_, at)| *at)
     }
 
     /// Removes the record `id`, or answers its 404.
     pub fn take<R: Record>(&mut self, id: Uuid) -> Result<R, PropalError> {
         R::all_mut(self).remove(&id).ok_or_else(|| R::missing(id))
-    }
-
-    /// Remembers an id's creation instant for cursors.
-    fn remember(&mut self, id: Uuid, created_at: Timestamp) {
-        self.created_at_of.insert(id, created_at);
     }
 }
 

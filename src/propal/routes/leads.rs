@@ -1,28 +1,74 @@
 //! Leads: list (with `search` on name, e-mail and company), create, get, patch,
 //! delete (docs: Get a lead, Update a lead, the sync-contacts guide).
 
-use axum::{
-    Json,
-    body::Bytes,
-    extract::{Path, RawQuery},
-    http::StatusCode,
-};
-use serde_json::Value;
+use axum::{Json, body::Bytes, extract::RawQuery, http::StatusCode};
+use utoipa::IntoParams;
 
 use crate::propal::{
     auth::{Caller, Scope},
+    docs::{Forbidden, Invalid, NotFound, Refusals, TooLarge},
     error::PropalError,
-    input::{Change, Fields, MAX_TEXT, object, query_pairs, query_value},
+    input::{Change, Email, MAX_TEXT, PathId, Text, body, query_pairs, query_value},
     model::{Lead, millis},
-    pagination::{PageRequest, page},
+    pagination::{Page, PageParams, PageRequest, page},
 };
 
 /// INFERRED: the status a lead made through the API starts with.
 const NEW_LEAD_STATUS: &str = "new";
-/// The text fields PATCH accepts besides `name` and `email` (docs: Update a lead).
-const TEXT_FIELDS: [&str; 9] = ["company", "phone", "address", "city", "state", "zip", "country", "siret", "tva"];
 
-pub async fn list_leads(caller: Caller, RawQuery(query): RawQuery) -> Result<Json<Value>, PropalError> {
+/// A free-text contact field (docs: Update a lead types them `string`).
+type Contact = Change<Text<0, MAX_TEXT>>;
+
+body! {
+    /// `POST /v1/leads`: the sync-contacts guide's fields, and the rest of what PATCH
+    /// takes (INFERRED). `null` leaves a field empty.
+    pub struct NewLead as "PropalNewLead" {
+        pub name: Text<1, MAX_TEXT>,
+        pub email: Change<Email>,
+        pub company: Contact,
+        pub phone: Contact,
+        pub address: Contact,
+        pub city: Contact,
+        pub state: Contact,
+        pub zip: Contact,
+        pub country: Contact,
+        pub siret: Contact,
+        pub tva: Contact,
+    }
+}
+
+body! {
+    /// `PATCH /v1/leads/{id}`: every field optional, `null` clears one (docs: Update a
+    /// lead). `website`, `language` and `status` are not accepted.
+    pub struct LeadChange as "PropalLeadChange" {
+        pub name: Option<Text<1, MAX_TEXT>>,
+        pub email: Change<Email>,
+        pub company: Contact,
+        pub phone: Contact,
+        pub address: Contact,
+        pub city: Contact,
+        pub state: Contact,
+        pub zip: Contact,
+        pub country: Contact,
+        pub siret: Contact,
+        pub tva: Contact,
+    }
+}
+
+/// `search`: part of the name, e-mail or company, any case (the sync-contacts guide
+/// looks a lead up by e-mail with it).
+#[derive(Debug, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)] // documents what `list_leads` reads
+pub struct LeadSearch {
+    search: Option<String>,
+}
+
+/// List leads, newest first.
+#[utoipa::path(get, path = "/v1/leads", tag = "propal", params(PageParams, LeadSearch),
+    responses((status = 200, description = "A page of leads", body = Page<Lead>), Refusals, Forbidden, Invalid),
+    security(("propal_key" = ["leads:read"])))]
+pub async fn list_leads(caller: Caller, RawQuery(query): RawQuery) -> Result<Json<Page<Lead>>, PropalError> {
     caller.require(Scope::LeadsRead)?;
     let pairs = query_pairs(query.as_deref())?;
     let request = PageRequest::from_query(&pairs)?;
@@ -34,20 +80,20 @@ pub async fn list_leads(caller: Caller, RawQuery(query): RawQuery) -> Result<Jso
         .filter(|lead| search.as_deref().is_none_or(|needle| matches_search(lead, needle)))
         .map(|lead| (lead.id, lead.created_at, lead))
         .collect();
-    Ok(Json(page(rows, request, &data.created_at_of, |lead| serde_json::to_value(lead).unwrap_or_default())?))
+    Ok(Json(page(rows, request, |id| data.created_at::<Lead>(id), |lead| (*lead).clone())?))
 }
 
+/// Create a lead.
+#[utoipa::path(post, path = "/v1/leads", tag = "propal", request_body = NewLead,
+    responses((status = 201, description = "The lead", body = Lead), Refusals, Forbidden, Invalid, TooLarge),
+    security(("propal_key" = ["leads:write"])))]
 pub async fn create_lead(caller: Caller, body: Bytes) -> Result<(StatusCode, Json<Lead>), PropalError> {
     caller.require(Scope::LeadsWrite)?;
-    let body = object(&body)?;
-    let mut fields = Fields::new(&body);
-    let name = fields.string("name", true, 1, MAX_TEXT);
-    let changes = read_changes(&mut fields);
-    fields.finish()?;
+    let input = NewLead::read(&body)?;
     let now = millis(caller.now);
     let mut lead = Lead {
         id: caller.store.ids.uuid(),
-        name: name.unwrap_or_default(),
+        name: input.name.into(),
         email: None,
         company: None,
         phone: None,
@@ -64,34 +110,55 @@ pub async fn create_lead(caller: Caller, body: Bytes) -> Result<(StatusCode, Jso
         created_at: now,
         updated_at: None,
     };
-    changes.apply(&mut lead);
+    LeadChange {
+        name: None,
+        email: input.email,
+        company: input.company,
+        phone: input.phone,
+        address: input.address,
+        city: input.city,
+        state: input.state,
+        zip: input.zip,
+        country: input.country,
+        siret: input.siret,
+        tva: input.tva,
+    }
+    .apply(&mut lead);
     let mut data = caller.org.data();
     data.add(lead.clone());
     Ok((StatusCode::CREATED, Json(lead)))
 }
 
-pub async fn get_lead(caller: Caller, Path(id): Path<String>) -> Result<Json<Lead>, PropalError> {
+/// Get a lead (docs: Get a lead).
+#[utoipa::path(get, path = "/v1/leads/{id}", tag = "propal",
+    params(("id" = String, Path, description = "Lead UUID")),
+    responses((status = 200, description = "The lead, every key present", body = Lead), Refusals, Forbidden, NotFound),
+    security(("propal_key" = ["leads:read"])))]
+pub async fn get_lead(caller: Caller, PathId(id): PathId) -> Result<Json<Lead>, PropalError> {
     caller.record::<Lead>(Scope::LeadsRead, &id).map(Json)
 }
 
-pub async fn update_lead(caller: Caller, Path(id): Path<String>, body: Bytes) -> Result<Json<Lead>, PropalError> {
+/// Update a lead (docs: Update a lead).
+#[utoipa::path(patch, path = "/v1/leads/{id}", tag = "propal",
+    params(("id" = String, Path, description = "Lead UUID")), request_body = LeadChange,
+    responses((status = 200, description = "Updated lead", body = Lead), Refusals, Forbidden, NotFound, Invalid, TooLarge),
+    security(("propal_key" = ["leads:write"])))]
+pub async fn update_lead(caller: Caller, PathId(id): PathId, body: Bytes) -> Result<Json<Lead>, PropalError> {
     let id = caller.record_id::<Lead>(Scope::LeadsWrite, &id)?;
-    let body = object(&body)?;
-    let mut fields = Fields::new(&body);
-    let name = fields.string("name", false, 1, MAX_TEXT);
-    let changes = read_changes(&mut fields);
-    fields.finish()?;
+    let change = LeadChange::read(&body)?;
     let mut data = caller.org.data();
     let lead = data.find_mut::<Lead>(id)?;
-    if let Some(name) = name {
-        lead.name = name;
-    }
-    changes.apply(lead);
+    change.apply(lead);
     lead.updated_at = Some(millis(caller.now));
     Ok(Json(lead.clone()))
 }
 
-pub async fn delete_lead(caller: Caller, Path(id): Path<String>) -> Result<StatusCode, PropalError> {
+/// Delete a lead; its proposals stay, without a lead.
+#[utoipa::path(delete, path = "/v1/leads/{id}", tag = "propal",
+    params(("id" = String, Path, description = "Lead UUID")),
+    responses((status = 204, description = "Deleted"), Refusals, Forbidden, NotFound),
+    security(("propal_key" = ["leads:delete"])))]
+pub async fn delete_lead(caller: Caller, PathId(id): PathId) -> Result<StatusCode, PropalError> {
     let id = caller.record_id::<Lead>(Scope::LeadsDelete, &id)?;
     let mut data = caller.org.data();
     data.take::<Lead>(id)?;
@@ -102,35 +169,21 @@ pub async fn delete_lead(caller: Caller, Path(id): Path<String>) -> Result<Statu
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// The optional fields of create and PATCH, read and checked.
-struct LeadChanges {
-    email: Change<String>,
-    text: Vec<(&'static str, Change<String>)>,
-}
-
-fn read_changes(fields: &mut Fields<'_>) -> LeadChanges {
-    let email = fields.email("email");
-    let text = TEXT_FIELDS.iter().map(|&name| (name, fields.nullable_string(name, MAX_TEXT))).collect();
-    LeadChanges { email, text }
-}
-
-impl LeadChanges {
+impl LeadChange {
     fn apply(self, lead: &mut Lead) {
-        self.email.apply(&mut lead.email);
-        for (name, change) in self.text {
-            let slot = match name {
-                "company" => &mut lead.company,
-                "phone" => &mut lead.phone,
-                "address" => &mut lead.address,
-                "city" => &mut lead.city,
-                "state" => &mut lead.state,
-                "zip" => &mut lead.zip,
-                "country" => &mut lead.country,
-                "siret" => &mut lead.siret,
-                _ => &mut lead.tva,
-            };
-            change.apply(slot);
+        if let Some(name) = self.name {
+            lead.name = name.into();
         }
+        self.email.apply(&mut lead.email);
+        self.company.apply(&mut lead.company);
+        self.phone.apply(&mut lead.phone);
+        self.address.apply(&mut lead.address);
+        self.city.apply(&mut lead.city);
+        self.state.apply(&mut lead.state);
+        self.zip.apply(&mut lead.zip);
+        self.country.apply(&mut lead.country);
+        self.siret.apply(&mut lead.siret);
+        self.tva.apply(&mut lead.tva);
     }
 }
 

@@ -13,23 +13,26 @@ use std::sync::Arc;
 use axum::{
     Extension, Json,
     body::Bytes,
-    extract::{Path, RawQuery, State},
+    extract::{Path, RawQuery, State, rejection::PathRejection},
     http::{HeaderMap, StatusCode},
     response::{IntoResponse, Response},
 };
-use jiff::SignedDuration;
-use serde_json::{Value, json};
+use jiff::{SignedDuration, Timestamp};
+use serde::Serialize;
+use serde_json::Value;
 use sha2::{Digest, Sha256};
+use utoipa::{IntoParams, ToSchema, openapi::RefOr};
 use uuid::Uuid;
 
 use crate::{
     journal::{Denial, Redact, Trail},
     propal::{
         auth::{Caller, Scope},
-        error::PropalError,
-        input::{Fields, MAX_TEXT, object, query_pairs, query_value},
+        docs::{Forbidden, Invalid, NotFound, Refusals, TooLarge},
+        error::{ErrorBody, ErrorCode, ErrorObject, PropalError},
+        input::{BodyField, Change, Fields, MAX_TEXT, PathId, body, query_pairs, query_value, string_schema},
         model::{MediaFile, MediaStatus, millis, ms},
-        pagination::{PageRequest, page},
+        pagination::{Page, PageParams, PageRequest, page},
         state::PropalState,
     },
     routing::Mount,
@@ -45,36 +48,143 @@ const MAX_FOLDER: usize = 100;
 /// The client text of every refused upload, whatever the reason.
 const UPLOAD_REFUSED: &str = "Upload URL is invalid or has expired.";
 
+body! {
+    /// `POST /v1/media/files`: step 1 of the signed-URL upload (INFERRED fields, reference §6.6).
+    pub struct NewMediaFile as "PropalNewMediaFile" {
+        /// The last segment of `path`: no `/` or `\`.
+        pub file_name: FileName,
+        /// `type/subtype`, e.g. `image/png`.
+        pub content_type: MediaType,
+        /// Where the file goes: names separated by `/`, none empty, `.` or `..`
+        /// (default `uploads`; `null` is the same as leaving it out).
+        pub folder: Change<Folder>,
+    }
+}
+
+/// INFERRED: a file name becomes the last segment of `path`, so it holds no separator.
+#[derive(Clone, Debug)]
+pub struct FileName(pub String);
+
+impl BodyField for FileName {
+    fn read(fields: &mut Fields, path: &str, raw: Option<&Value>) -> Option<Self> {
+        let plain = |name: &str| !name.contains(['/', '\\']);
+        fields.text_where(path, raw, (1, MAX_TEXT), plain, "File name must not contain '/' or '\\'").map(Self)
+    }
+
+    fn schema() -> RefOr<utoipa::openapi::Schema> {
+        string_schema(1, MAX_TEXT).pattern(Some("^[^/\\\\]+$")).into()
+    }
+}
+
+/// A media type, `type/subtype` made of RFC 6838 name characters.
+#[derive(Clone, Debug)]
+pub struct MediaType(pub String);
+
+impl BodyField for MediaType {
+    fn read(fields: &mut Fields, path: &str, raw: Option<&Value>) -> Option<Self> {
+        // INFERRED: wording of the format check.
+        let message = "Invalid content type, expected type/subtype (e.g. image/png)";
+        fields.text_where(path, raw, (1, MAX_TEXT), is_media_type, message).map(Self)
+    }
+
+    fn schema() -> RefOr<utoipa::openapi::Schema> {
+        string_schema(1, MAX_TEXT)
+            .pattern(Some("^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*$"))
+            .into()
+    }
+}
+
+/// A folder: names separated by `/`, each a file name that is not `.` or `..`, so the
+/// stored `path` cannot leave the organization's space (`../x` and `/abs/` are refused).
+#[derive(Clone, Debug)]
+pub struct Folder(pub String);
+
+impl From<Folder> for String {
+    fn from(folder: Folder) -> Self {
+        folder.0
+    }
+}
+
+impl BodyField for Folder {
+    fn read(fields: &mut Fields, path: &str, raw: Option<&Value>) -> Option<Self> {
+        let relative = |folder: &str| {
+            !folder.contains('\\') && folder.split('/').all(|name| !name.is_empty() && name != "." && name != "..")
+        };
+        let message = "Folder must be names separated by '/', none empty, '.' or '..', without '\\'";
+        fields.text_where(path, raw, (1, MAX_FOLDER), relative, message).map(Self)
+    }
+
+    fn schema() -> RefOr<utoipa::openapi::Schema> {
+        string_schema(1, MAX_FOLDER).pattern(Some("^[^/\\\\]+(/[^/\\\\]+)*$")).into()
+    }
+}
+
+/// A media file with its signed upload URL: the answer to step 1.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = PropalMediaUpload)]
+pub struct MediaUpload {
+    pub id: Uuid,
+    pub file_name: String,
+    pub content_type: String,
+    pub folder: Option<String>,
+    pub path: String,
+    pub size: Option<u64>,
+    pub status: MediaStatus,
+    /// `PUT` the bytes here, once, before `upload_expires_at`; no API key needed.
+    pub upload_url: String,
+    #[serde(with = "ms")]
+    #[schema(value_type = String, format = DateTime)]
+    pub upload_expires_at: Timestamp,
+    #[serde(with = "ms")]
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: Timestamp,
+    #[serde(with = "ms::option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub uploaded_at: Option<Timestamp>,
+}
+
+/// The raw bytes of an upload, for the document.
+pub struct UploadBytes;
+
+impl utoipa::PartialSchema for UploadBytes {
+    fn schema() -> RefOr<utoipa::openapi::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::Type::String)
+            .format(Some(utoipa::openapi::SchemaFormat::KnownFormat(utoipa::openapi::KnownFormat::Binary)))
+            .into()
+    }
+}
+
+impl ToSchema for UploadBytes {
+    fn name() -> std::borrow::Cow<'static, str> {
+        "PropalUploadBytes".into()
+    }
+}
+
+/// `folder`: only files created in this folder (exact match).
+#[derive(Debug, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)] // documents what `list_media_files` reads
+pub struct FolderFilter {
+    folder: Option<String>,
+}
+
+/// Ask for a signed upload URL (step 1 of the quickstart's upload).
+#[utoipa::path(post, path = "/v1/media/files", tag = "propal", request_body = NewMediaFile,
+    responses((status = 201, description = "The pending file and its upload URL", body = MediaUpload),
+        Refusals, Forbidden, Invalid, TooLarge),
+    security(("propal_key" = ["media:write"])))]
 pub async fn create_media_file(
     caller: Caller,
     Extension(mount): Extension<Mount>,
     headers: HeaderMap,
     body: Bytes,
-) -> Result<(StatusCode, Json<Value>), PropalError> {
+) -> Result<(StatusCode, Json<MediaUpload>), PropalError> {
     caller.require(Scope::MediaWrite)?;
-    let body = object(&body)?;
-    let mut fields = Fields::new(&body);
-    let file_name = fields.string("file_name", true, 1, MAX_TEXT);
-    // INFERRED: the name becomes the last segment of `path`, so it may not hold a separator.
-    if file_name.as_deref().is_some_and(|name| name.contains(['/', '\\'])) {
-        fields.problem("file_name", "File name must not contain '/' or '\\'");
-    }
-    let content_type = fields.string("content_type", true, 1, MAX_TEXT);
-    if content_type.as_deref().is_some_and(|text| !is_media_type(text)) {
-        // INFERRED: wording of the format check.
-        fields.problem("content_type", "Invalid content type, expected type/subtype (e.g. image/png)");
-    }
-    // INFERRED: `folder: null` is the same as leaving it out.
-    let folder = if body.get("folder").is_some_and(Value::is_null) {
-        None
-    } else {
-        fields.string("folder", false, 1, MAX_FOLDER)
-    };
-    fields.finish()?;
-
+    let input = NewMediaFile::read(&body)?;
     let now = millis(caller.now);
     let id = caller.store.ids.uuid();
-    let (file_name, content_type) = (file_name.unwrap_or_default(), content_type.unwrap_or_default());
+    let (file_name, content_type, folder) = (input.file_name.0, input.content_type.0, input.folder.set::<String>());
     let path = format!("{}/{}/{id}-{file_name}", caller.org.id, folder.as_deref().unwrap_or(DEFAULT_FOLDER));
     let media = MediaFile {
         id,
@@ -93,24 +203,27 @@ pub async fn create_media_file(
     let mut data = caller.org.data();
     data.uploads.insert(token_hash(&token), (id, expires_at));
     data.add(media.clone());
-    let body = json!({
-        "id": media.id,
-        "file_name": media.file_name,
-        "content_type": media.content_type,
-        "folder": media.folder,
-        "path": media.path,
-        "size": media.size,
-        "status": media.status,
-        "upload_url": upload_url,
-        "upload_expires_at": ms::format(expires_at),
-        "created_at": ms::format(media.created_at),
-        "uploaded_at": media.uploaded_at.map(ms::format),
-    });
+    let body = MediaUpload {
+        id: media.id,
+        file_name: media.file_name,
+        content_type: media.content_type,
+        folder: media.folder,
+        path: media.path,
+        size: media.size,
+        status: media.status,
+        upload_url,
+        upload_expires_at: expires_at,
+        created_at: media.created_at,
+        uploaded_at: media.uploaded_at,
+    };
     Ok((StatusCode::CREATED, Json(body)))
 }
 
-/// Newest first; INFERRED: `folder` filters on the folder given at creation (exact match).
-pub async fn list_media_files(caller: Caller, RawQuery(query): RawQuery) -> Result<Json<Value>, PropalError> {
+/// List media files, newest first.
+#[utoipa::path(get, path = "/v1/media/files", tag = "propal", params(PageParams, FolderFilter),
+    responses((status = 200, description = "A page of media files", body = Page<MediaFile>), Refusals, Forbidden, Invalid),
+    security(("propal_key" = ["media:read"])))]
+pub async fn list_media_files(caller: Caller, RawQuery(query): RawQuery) -> Result<Json<Page<MediaFile>>, PropalError> {
     caller.require(Scope::MediaRead)?;
     let pairs = query_pairs(query.as_deref())?;
     let request = PageRequest::from_query(&pairs)?;
@@ -122,11 +235,15 @@ pub async fn list_media_files(caller: Caller, RawQuery(query): RawQuery) -> Resu
         .filter(|media| folder.is_none_or(|folder| media.folder.as_deref() == Some(folder)))
         .map(|media| (media.id, media.created_at, media))
         .collect();
-    Ok(Json(page(rows, request, &data.created_at_of, |media| wire(media))?))
+    Ok(Json(page(rows, request, |id| data.created_at::<MediaFile>(id), |media| (*media).clone())?))
 }
 
-/// 204; a pending upload URL of the file stops working too.
-pub async fn delete_media_file(caller: Caller, Path(id): Path<String>) -> Result<StatusCode, PropalError> {
+/// Delete a media file; a pending upload URL of it stops working too.
+#[utoipa::path(delete, path = "/v1/media/files/{id}", tag = "propal",
+    params(("id" = String, Path, description = "Media file UUID")),
+    responses((status = 204, description = "Deleted"), Refusals, Forbidden, NotFound),
+    security(("propal_key" = ["media:delete"])))]
+pub async fn delete_media_file(caller: Caller, PathId(id): PathId) -> Result<StatusCode, PropalError> {
     let id = caller.record_id::<MediaFile>(Scope::MediaDelete, &id)?;
     let mut data = caller.org.data();
     data.take::<MediaFile>(id)?;
@@ -134,14 +251,30 @@ pub async fn delete_media_file(caller: Caller, Path(id): Path<String>) -> Result
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// `PUT /storage/v1/upload/{org_id}/{token}`: the signed upload target, no API key.
-/// INFERRED: 200 with the media object; the request's `Content-Type` is not checked.
+/// The signed upload target (step 2): no API key, no rate budget; the URL is the
+/// credential and works once. INFERRED: 200 with the media file; the request's
+/// `Content-Type` is not checked.
+#[utoipa::path(put, path = "/storage/v1/upload/{org_id}/{token}", tag = "propal",
+    params(
+        ("org_id" = String, Path, description = "The organization's UUID, from `upload_url`"),
+        ("token" = String, Path, description = "The one-time token, from `upload_url`"),
+    ),
+    request_body(content = UploadBytes, content_type = "application/octet-stream", description = "The file's bytes"),
+    responses(
+        (status = 200, description = "Stored; the file is `uploaded`", body = MediaFile),
+        (status = 403, description = "Unknown, used, expired or deleted upload URL", body = ErrorBody,
+            example = json!({"error": {"code": "forbidden", "message": "Upload URL is invalid or has expired."}})),
+        TooLarge,
+    ))]
 pub async fn upload_media_bytes(
     State(state): State<Arc<PropalState>>,
     trail: Trail,
-    Path((org_id, token)): Path<(String, String)>,
+    segments: Result<Path<(String, String)>, PathRejection>,
     body: Bytes,
 ) -> Response {
+    let Ok(Path((org_id, token))) = segments else {
+        return upload_refused("the upload URL's path does not decode".to_owned());
+    };
     let mut response = upload(&state, &trail, &org_id, &token, &body);
     // The token is a credential: the journal keeps the path without it.
     response.extensions_mut().insert(Redact(token));
@@ -173,17 +306,14 @@ fn upload(state: &PropalState, trail: &Trail, org_id: &str, token: &str, body: &
     media.status = MediaStatus::Uploaded;
     media.uploaded_at = Some(millis(now));
     trail.pass("upload_token", format!("token of media {id}, valid until {}, consumed", ms::format(expires_at)));
-    Json(wire(media)).into_response()
-}
-
-/// A stored file as list and upload answer it (no upload URL: only its hash is kept).
-fn wire(media: &MediaFile) -> Value {
-    serde_json::to_value(media).unwrap_or_default()
+    Json(media.clone()).into_response()
 }
 
 /// 403 `forbidden` in Propal's envelope; why goes to the explain header.
 fn upload_refused(detail: String) -> Response {
-    let body = json!({ "error": { "code": "forbidden", "message": UPLOAD_REFUSED } });
+    let body = ErrorBody {
+        error: ErrorObject { code: ErrorCode::Forbidden, message: UPLOAD_REFUSED.to_owned(), details: None },
+    };
     let mut response = (StatusCode::FORBIDDEN, Json(body)).into_response();
     response.extensions_mut().insert(Denial::new("upload_token", detail));
     response

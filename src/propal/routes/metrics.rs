@@ -11,75 +11,251 @@ use std::collections::BTreeMap;
 
 use axum::{Json, extract::RawQuery};
 use jiff::{Timestamp, ToSpan, civil::Date, tz::TimeZone};
-use serde_json::{Map, Value, json};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
 
 use crate::propal::{
     auth::{Caller, Scope},
+    docs::{Forbidden, Invalid, Refusals},
     error::{Detail, PropalError},
-    input::{query_pairs, query_value},
+    input::{invalid_enum, query_pairs, query_value},
     model::{DealStatus, Member, Proposal},
 };
 
-/// The `period` values of `/v1/metrics/sales`, in the MCP tool's wording plus `daily`.
-const PERIODS: [&str; 4] = ["daily", "weekly", "monthly", "yearly"];
-/// INFERRED: the period when none is given.
-const DEFAULT_PERIOD: &str = "monthly";
+/// The `period` of `/v1/metrics/sales`: the MCP tool's weekly, monthly and yearly plus daily.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+#[schema(as = PropalSalesPeriod)]
+pub enum Period {
+    Daily,
+    Weekly,
+    Monthly,
+    Yearly,
+}
 
-pub async fn overview(caller: Caller) -> Result<Json<Value>, PropalError> {
+impl Period {
+    pub const ALL: [Period; 4] = [Period::Daily, Period::Weekly, Period::Monthly, Period::Yearly];
+    /// INFERRED: the period when none is given.
+    pub const DEFAULT: Period = Period::Monthly;
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Period::Daily => "daily",
+            Period::Weekly => "weekly",
+            Period::Monthly => "monthly",
+            Period::Yearly => "yearly",
+        }
+    }
+}
+
+/// `period` (default `monthly`).
+#[derive(Debug, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)] // documents what `sales` reads
+pub struct SalesParams {
+    period: Option<Period>,
+}
+
+/// Every metrics answer: `{"data": …}`, as the guide reads `overview.data`.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = PropalMetric)]
+pub struct Metric<T> {
+    pub data: T,
+}
+
+/// Global KPIs.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = PropalOverview)]
+pub struct Overview {
+    pub total_proposals: usize,
+    pub published_proposals: usize,
+    pub pending: usize,
+    pub approved: usize,
+    pub denied: usize,
+    pub total_value: f64,
+    pub approved_value: f64,
+    /// approved / (approved + denied), 4 decimals; 0 when no deal is closed.
+    pub conversion_rate: f64,
+}
+
+/// Proposals by deal status.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = PropalPipeline)]
+pub struct Pipeline {
+    pub stages: Vec<Stage>,
+}
+
+/// One deal status of the pipeline.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = PropalPipelineStage)]
+pub struct Stage {
+    pub deal_status: DealStatus,
+    pub count: usize,
+    pub value: f64,
+}
+
+/// The funnel and the conversion rate.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = PropalConversion)]
+pub struct Conversion {
+    pub funnel: Vec<FunnelStage>,
+    pub conversion_rate: f64,
+}
+
+/// One step of the funnel: `created`, `published`, `viewed`, `approved`.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = PropalFunnelStage)]
+pub struct FunnelStage {
+    pub stage: &'static str,
+    pub count: usize,
+}
+
+/// Approved deals by period.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = PropalSales)]
+pub struct Sales {
+    pub period: Period,
+    pub series: Vec<SalesPoint>,
+}
+
+/// One period with sales.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = PropalSalesPoint)]
+pub struct SalesPoint {
+    /// The period's first UTC day, `YYYY-MM-DD`.
+    #[schema(value_type = String, format = Date)]
+    pub period_start: Date,
+    pub count: usize,
+    pub value: f64,
+}
+
+/// Performance per member.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = PropalTeamPerformance)]
+pub struct Team {
+    pub members: Vec<MemberPerformance>,
+}
+
+/// One member's proposals and deals.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = PropalMemberPerformance)]
+pub struct MemberPerformance {
+    pub member_id: Uuid,
+    pub name: String,
+    pub proposals: usize,
+    pub approved: usize,
+    pub denied: usize,
+    pub approved_value: f64,
+    pub conversion_rate: f64,
+}
+
+/// Average times, in hours; `null` without samples.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = PropalProposalTiming)]
+pub struct Timing {
+    pub average_hours_to_first_view: Option<f64>,
+    pub average_hours_to_close: Option<f64>,
+    pub samples_viewed: usize,
+    pub samples_closed: usize,
+}
+
+/// Why proposals are denied.
+#[derive(Debug, PartialEq, Serialize, ToSchema)]
+#[schema(as = PropalRejectionReasons)]
+pub struct Reasons {
+    pub reasons: Vec<Reason>,
+}
+
+/// One rejection reason and how often it was given.
+#[derive(Debug, PartialEq, Serialize, ToSchema)]
+#[schema(as = PropalRejectionReason)]
+pub struct Reason {
+    /// `unspecified` when the proposal has none.
+    pub reason: String,
+    pub count: usize,
+}
+
+/// Global KPIs: total proposals, total value, conversion rate.
+#[utoipa::path(get, path = "/v1/metrics/overview", tag = "propal",
+    responses((status = 200, description = "Global KPIs", body = Metric<Overview>), Refusals, Forbidden),
+    security(("propal_key" = ["metrics:read"])))]
+pub async fn overview(caller: Caller) -> Result<Json<Metric<Overview>>, PropalError> {
     caller.require(Scope::MetricsRead)?;
     let data = caller.org.data();
     Ok(wrap(overview_of(&data.proposals.values().collect::<Vec<_>>())))
 }
 
-pub async fn pipeline(caller: Caller) -> Result<Json<Value>, PropalError> {
+/// Proposals by deal status (pending, approved, denied).
+#[utoipa::path(get, path = "/v1/metrics/pipeline", tag = "propal",
+    responses((status = 200, description = "Proposals by deal status", body = Metric<Pipeline>), Refusals, Forbidden),
+    security(("propal_key" = ["metrics:read"])))]
+pub async fn pipeline(caller: Caller) -> Result<Json<Metric<Pipeline>>, PropalError> {
     caller.require(Scope::MetricsRead)?;
     let data = caller.org.data();
     Ok(wrap(pipeline_of(&data.proposals.values().collect::<Vec<_>>())))
 }
 
-pub async fn conversion(caller: Caller) -> Result<Json<Value>, PropalError> {
+/// Conversion rate and funnel data.
+#[utoipa::path(get, path = "/v1/metrics/conversion", tag = "propal",
+    responses((status = 200, description = "Funnel and conversion rate", body = Metric<Conversion>), Refusals, Forbidden),
+    security(("propal_key" = ["metrics:read"])))]
+pub async fn conversion(caller: Caller) -> Result<Json<Metric<Conversion>>, PropalError> {
     caller.require(Scope::MetricsRead)?;
     let data = caller.org.data();
     Ok(wrap(conversion_of(&data.proposals.values().collect::<Vec<_>>())))
 }
 
-pub async fn sales(caller: Caller, RawQuery(query): RawQuery) -> Result<Json<Value>, PropalError> {
+/// Sales data by period.
+#[utoipa::path(get, path = "/v1/metrics/sales", tag = "propal", params(SalesParams),
+    responses((status = 200, description = "Approved deals by period", body = Metric<Sales>), Refusals, Forbidden, Invalid),
+    security(("propal_key" = ["metrics:read"])))]
+pub async fn sales(caller: Caller, RawQuery(query): RawQuery) -> Result<Json<Metric<Sales>>, PropalError> {
     caller.require(Scope::MetricsRead)?;
     let pairs = query_pairs(query.as_deref())?;
-    let period = query_value(&pairs, "period").filter(|p| !p.is_empty()).unwrap_or(DEFAULT_PERIOD);
-    if !PERIODS.contains(&period) {
-        let expected: Vec<String> = PERIODS.iter().map(|p| format!("'{p}'")).collect();
-        return Err(PropalError::validation(vec![Detail::new(
-            "period",
-            format!("Invalid enum value. Expected {}, received '{period}'", expected.join(" | ")),
-        )]));
-    }
+    let period = match query_value(&pairs, "period").filter(|p| !p.is_empty()) {
+        None => Period::DEFAULT,
+        Some(text) => Period::ALL.into_iter().find(|p| p.as_str() == text).ok_or_else(|| {
+            let allowed = Period::ALL.map(Period::as_str);
+            PropalError::validation(vec![Detail::new("period", invalid_enum(&allowed, text))])
+        })?,
+    };
     let data = caller.org.data();
     Ok(wrap(sales_of(&data.proposals.values().collect::<Vec<_>>(), period)))
 }
 
-pub async fn team_performance(caller: Caller) -> Result<Json<Value>, PropalError> {
+/// Performance per team member.
+#[utoipa::path(get, path = "/v1/metrics/team-performance", tag = "propal",
+    responses((status = 200, description = "One row per member", body = Metric<Team>), Refusals, Forbidden),
+    security(("propal_key" = ["metrics:read"])))]
+pub async fn team_performance(caller: Caller) -> Result<Json<Metric<Team>>, PropalError> {
     caller.require(Scope::MetricsRead)?;
     let data = caller.org.data();
     Ok(wrap(team_of(&caller.org.members, &data.proposals.values().collect::<Vec<_>>())))
 }
 
-pub async fn proposal_timing(caller: Caller) -> Result<Json<Value>, PropalError> {
+/// Average time to first view and to close.
+#[utoipa::path(get, path = "/v1/metrics/proposal-timing", tag = "propal",
+    responses((status = 200, description = "Average hours", body = Metric<Timing>), Refusals, Forbidden),
+    security(("propal_key" = ["metrics:read"])))]
+pub async fn proposal_timing(caller: Caller) -> Result<Json<Metric<Timing>>, PropalError> {
     caller.require(Scope::MetricsRead)?;
     let data = caller.org.data();
     Ok(wrap(timing_of(&data.proposals.values().collect::<Vec<_>>())))
 }
 
-pub async fn rejection_reasons(caller: Caller) -> Result<Json<Value>, PropalError> {
+/// Why proposals are rejected, aggregated.
+#[utoipa::path(get, path = "/v1/metrics/rejection-reasons", tag = "propal",
+    responses((status = 200, description = "Reasons, most frequent first", body = Metric<Reasons>), Refusals, Forbidden),
+    security(("propal_key" = ["metrics:read"])))]
+pub async fn rejection_reasons(caller: Caller) -> Result<Json<Metric<Reasons>>, PropalError> {
     caller.require(Scope::MetricsRead)?;
     let data = caller.org.data();
     Ok(wrap(reasons_of(&data.proposals.values().collect::<Vec<_>>())))
 }
 
-fn wrap(data: Value) -> Json<Value> {
-    let mut body = Map::new();
-    body.insert("data".to_owned(), data);
-    Json(Value::Object(body))
+fn wrap<T>(data: T) -> Json<Metric<T>> {
+    Json(Metric { data })
 }
 
 /// Counts and value of a set of proposals, by deal status.
@@ -127,52 +303,48 @@ impl Tally {
     }
 }
 
-fn overview_of(proposals: &[&Proposal]) -> Value {
+fn overview_of(proposals: &[&Proposal]) -> Overview {
     let tally = Tally::of(proposals.iter().copied());
-    json!({
-        "total_proposals": tally.total,
-        "published_proposals": proposals.iter().filter(|p| p.published_at.is_some()).count(),
-        "pending": tally.pending,
-        "approved": tally.approved,
-        "denied": tally.denied,
-        "total_value": round(tally.total_value, 2),
-        "approved_value": round(tally.approved_value, 2),
-        "conversion_rate": tally.conversion_rate(),
-    })
+    Overview {
+        total_proposals: tally.total,
+        published_proposals: proposals.iter().filter(|p| p.published_at.is_some()).count(),
+        pending: tally.pending,
+        approved: tally.approved,
+        denied: tally.denied,
+        total_value: round(tally.total_value, 2),
+        approved_value: round(tally.approved_value, 2),
+        conversion_rate: tally.conversion_rate(),
+    }
 }
 
-fn pipeline_of(proposals: &[&Proposal]) -> Value {
+fn pipeline_of(proposals: &[&Proposal]) -> Pipeline {
     let tally = Tally::of(proposals.iter().copied());
-    let stages: Vec<Value> = DealStatus::ALL
+    let stages = DealStatus::ALL
         .into_iter()
-        .map(|status| {
-            let (count, value) = tally.count_and_value(status);
-            json!({ "deal_status": status, "count": count, "value": round(value, 2) })
+        .map(|deal_status| {
+            let (count, value) = tally.count_and_value(deal_status);
+            Stage { deal_status, count, value: round(value, 2) }
         })
         .collect();
-    json!({ "stages": stages })
+    Pipeline { stages }
 }
 
 /// Created → published (`published_at` set) → viewed (`first_viewed_at` set) → approved.
-fn conversion_of(proposals: &[&Proposal]) -> Value {
+fn conversion_of(proposals: &[&Proposal]) -> Conversion {
     let tally = Tally::of(proposals.iter().copied());
     let published = proposals.iter().filter(|p| p.published_at.is_some()).count();
     let viewed = proposals.iter().filter(|p| p.first_viewed_at.is_some()).count();
-    json!({
-        "funnel": [
-            { "stage": "created", "count": tally.total },
-            { "stage": "published", "count": published },
-            { "stage": "viewed", "count": viewed },
-            { "stage": "approved", "count": tally.approved },
-        ],
-        "conversion_rate": tally.conversion_rate(),
-    })
+    let funnel = [("created", tally.total), ("published", published), ("viewed", viewed), ("approved", tally.approved)]
+        .into_iter()
+        .map(|(stage, count)| FunnelStage { stage, count })
+        .collect();
+    Conversion { funnel, conversion_rate: tally.conversion_rate() }
 }
 
 /// Approved deals by the UTC day, Monday-started week, month or year of `closed_at`,
 /// oldest first. INFERRED: periods without a sale are left out, not zero-filled;
 /// an approved proposal without `closed_at` is not counted.
-fn sales_of(proposals: &[&Proposal], period: &str) -> Value {
+fn sales_of(proposals: &[&Proposal], period: Period) -> Sales {
     let mut buckets: BTreeMap<Date, (usize, f64)> = BTreeMap::new();
     for p in proposals.iter().filter(|p| p.deal_status == DealStatus::Approved) {
         let Some(closed_at) = p.closed_at else { continue };
@@ -180,75 +352,73 @@ fn sales_of(proposals: &[&Proposal], period: &str) -> Value {
         bucket.0 += 1;
         bucket.1 += p.value;
     }
-    let series: Vec<Value> = buckets
+    let series = buckets
         .into_iter()
-        .map(|(start, (count, value))| json!({ "period_start": start.to_string(), "count": count, "value": round(value, 2) }))
+        .map(|(period_start, (count, value))| SalesPoint { period_start, count, value: round(value, 2) })
         .collect();
-    json!({ "period": period, "series": series })
+    Sales { period, series }
 }
 
 /// The first UTC day of the period holding `at`.
-fn period_start(at: Timestamp, period: &str) -> Date {
+fn period_start(at: Timestamp, period: Period) -> Date {
     let date = at.to_zoned(TimeZone::UTC).date();
     match period {
-        "daily" => date,
-        "weekly" => date.saturating_sub(i64::from(date.weekday().to_monday_zero_offset()).days()),
-        "yearly" => date.first_of_year(),
-        _ => date.first_of_month(),
+        Period::Daily => date,
+        Period::Weekly => date.saturating_sub(i64::from(date.weekday().to_monday_zero_offset()).days()),
+        Period::Yearly => date.first_of_year(),
+        Period::Monthly => date.first_of_month(),
     }
 }
 
 /// One row per member, in the organization's member order, by `created_by`.
 /// Proposals made through the API (`created_by` null) belong to no one.
-fn team_of(members: &[Member], proposals: &[&Proposal]) -> Value {
-    let rows: Vec<Value> = members
+fn team_of(members: &[Member], proposals: &[&Proposal]) -> Team {
+    let rows = members
         .iter()
         .map(|member| {
             let tally = Tally::of(proposals.iter().copied().filter(|p| p.created_by == Some(member.id)));
-            json!({
-                "member_id": member.id,
-                "name": member.name,
-                "proposals": tally.total,
-                "approved": tally.approved,
-                "denied": tally.denied,
-                "approved_value": round(tally.approved_value, 2),
-                "conversion_rate": tally.conversion_rate(),
-            })
+            MemberPerformance {
+                member_id: member.id,
+                name: member.name.clone(),
+                proposals: tally.total,
+                approved: tally.approved,
+                denied: tally.denied,
+                approved_value: round(tally.approved_value, 2),
+                conversion_rate: tally.conversion_rate(),
+            }
         })
         .collect();
-    json!({ "members": rows })
+    Team { members: rows }
 }
 
 /// Hours from `published_at` to `first_viewed_at`, and from `published_at` (or
 /// `created_at` when never published) to `closed_at`; averages to 2 decimals,
 /// `null` without samples.
-fn timing_of(proposals: &[&Proposal]) -> Value {
+fn timing_of(proposals: &[&Proposal]) -> Timing {
     let to_view: Vec<f64> =
         proposals.iter().filter_map(|p| Some(hours_between(p.published_at?, p.first_viewed_at?))).collect();
     let to_close: Vec<f64> = proposals
         .iter()
         .filter_map(|p| Some(hours_between(p.published_at.unwrap_or(p.created_at), p.closed_at?)))
         .collect();
-    json!({
-        "average_hours_to_first_view": average(&to_view),
-        "average_hours_to_close": average(&to_close),
-        "samples_viewed": to_view.len(),
-        "samples_closed": to_close.len(),
-    })
+    Timing {
+        average_hours_to_first_view: average(&to_view),
+        average_hours_to_close: average(&to_close),
+        samples_viewed: to_view.len(),
+        samples_closed: to_close.len(),
+    }
 }
 
 /// Denied proposals by `rejection_reason` (`unspecified` when null), most
 /// frequent first, ties in reason order.
-fn reasons_of(proposals: &[&Proposal]) -> Value {
+fn reasons_of(proposals: &[&Proposal]) -> Reasons {
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
     for p in proposals.iter().filter(|p| p.deal_status == DealStatus::Denied) {
         *counts.entry(p.rejection_reason.as_deref().unwrap_or("unspecified")).or_default() += 1;
     }
     let mut rows: Vec<(&str, usize)> = counts.into_iter().collect();
     rows.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
-    let reasons: Vec<Value> =
-        rows.into_iter().map(|(reason, count)| json!({ "reason": reason, "count": count })).collect();
-    json!({ "reasons": reasons })
+    Reasons { reasons: rows.into_iter().map(|(reason, count)| Reason { reason: reason.to_owned(), count }).collect() }
 }
 
 fn hours_between(from: Timestamp, to: Timestamp) -> f64 {
@@ -271,6 +441,8 @@ fn round(value: f64, decimals: i32) -> f64 {
 
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
 
     fn at(text: &str) -> Timestamp {
@@ -280,12 +452,12 @@ mod tests {
     #[test]
     fn weeks_start_on_monday_and_months_on_the_first() {
         // 2026-02-12 is a Thursday; 2026-02-15 a Sunday; 2026-02-16 a Monday.
-        assert_eq!(period_start(at("2026-02-12T11:00:00Z"), "weekly").to_string(), "2026-02-09");
-        assert_eq!(period_start(at("2026-02-15T23:59:59Z"), "weekly").to_string(), "2026-02-09");
-        assert_eq!(period_start(at("2026-02-16T00:00:00Z"), "weekly").to_string(), "2026-02-16");
-        assert_eq!(period_start(at("2026-02-12T11:00:00Z"), "daily").to_string(), "2026-02-12");
-        assert_eq!(period_start(at("2026-02-12T11:00:00Z"), "monthly").to_string(), "2026-02-01");
-        assert_eq!(period_start(at("2026-02-12T11:00:00Z"), "yearly").to_string(), "2026-01-01");
+        assert_eq!(period_start(at("2026-02-12T11:00:00Z"), Period::Weekly).to_string(), "2026-02-09");
+        assert_eq!(period_start(at("2026-02-15T23:59:59Z"), Period::Weekly).to_string(), "2026-02-09");
+        assert_eq!(period_start(at("2026-02-16T00:00:00Z"), Period::Weekly).to_string(), "2026-02-16");
+        assert_eq!(period_start(at("2026-02-12T11:00:00Z"), Period::Daily).to_string(), "2026-02-12");
+        assert_eq!(period_start(at("2026-02-12T11:00:00Z"), Period::Monthly).to_string(), "2026-02-01");
+        assert_eq!(period_start(at("2026-02-12T11:00:00Z"), Period::Yearly).to_string(), "2026-01-01");
     }
 
     fn denied(reason: Option<&str>) -> Proposal {
@@ -303,7 +475,7 @@ mod tests {
             [denied(Some("Price")), denied(None), denied(Some("Timing")), denied(None), denied(Some("Price"))];
         let refs: Vec<&Proposal> = proposals.iter().collect();
         assert_eq!(
-            reasons_of(&refs),
+            serde_json::to_value(reasons_of(&refs)).unwrap(),
             json!({"reasons": [
                 {"reason": "Price", "count": 2}, {"reason": "unspecified", "count": 2}, {"reason": "Timing", "count": 1},
             ]})

@@ -5,34 +5,90 @@
 //! reference's suggestion (`name`, `description`, `price`, `currency`, `tax_rate`,
 //! `unit`, `created_at`, `updated_at`).
 
-use axum::{
-    Json,
-    body::Bytes,
-    extract::{Path, RawQuery},
-    http::StatusCode,
-};
+use axum::{Json, body::Bytes, extract::RawQuery, http::StatusCode};
 use serde_json::Value;
+use utoipa::{IntoParams, openapi::RefOr};
 
 use crate::propal::{
     auth::{Caller, Scope},
+    docs::{Forbidden, Invalid, NotFound, Refusals, TooLarge},
     error::PropalError,
-    input::{Change, Fields, MAX_TEXT, object, query_pairs, query_value},
+    input::{BodyField, Change, Fields, MAX_TEXT, Number, PathId, Text, body, query_pairs, query_value, string_schema},
     model::{Product, millis},
-    pagination::{PageRequest, page},
+    pagination::{Page, PageParams, PageRequest, page},
 };
 
 /// INFERRED: the currency of a product created without one (Propal is French).
 const DEFAULT_CURRENCY: &str = "EUR";
 /// INFERRED: a description is free text, longer than a name.
 const MAX_DESCRIPTION: usize = 5000;
-/// INFERRED: `tax_rate` is a percentage.
-const MAX_TAX_RATE: f64 = 100.0;
+/// INFERRED: the largest price, so that sums of prices (proposal values, metrics
+/// totals) stay exact to the cent in a JSON number; `1e308` would overflow them.
+pub const MAX_PRICE: i64 = 1_000_000_000;
 
-pub async fn list_products(caller: Caller, RawQuery(query): RawQuery) -> Result<Json<Value>, PropalError> {
+/// A catalog price: 0 to [`MAX_PRICE`].
+type Price = Number<0, MAX_PRICE>;
+/// INFERRED: `tax_rate` is a percentage.
+type TaxRate = Number<0, 100>;
+
+body! {
+    /// `POST /v1/products` (INFERRED shape, reference §6.3).
+    pub struct NewProduct as "PropalNewProduct" {
+        pub name: Text<1, MAX_TEXT>,
+        pub price: Price,
+        /// Default `EUR`.
+        pub currency: Option<Currency>,
+        /// A percentage.
+        pub tax_rate: Change<TaxRate>,
+        pub description: Change<Text<0, MAX_DESCRIPTION>>,
+        pub unit: Change<Text<0, MAX_TEXT>>,
+    }
+}
+
+body! {
+    /// `PATCH /v1/products/{id}`: every field optional; `null` clears the nullable ones.
+    pub struct ProductChange as "PropalProductChange" {
+        pub name: Option<Text<1, MAX_TEXT>>,
+        pub price: Option<Price>,
+        pub currency: Option<Currency>,
+        /// A percentage.
+        pub tax_rate: Change<TaxRate>,
+        pub description: Change<Text<0, MAX_DESCRIPTION>>,
+        pub unit: Change<Text<0, MAX_TEXT>>,
+    }
+}
+
+/// INFERRED: an ISO 4217 code, upper case.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Currency(pub String);
+
+impl BodyField for Currency {
+    fn read(fields: &mut Fields, path: &str, raw: Option<&Value>) -> Option<Self> {
+        let upper = |code: &str| code.bytes().all(|b| b.is_ascii_uppercase());
+        fields.text_where(path, raw, (3, 3), upper, "Must be a 3-letter ISO 4217 code in upper case").map(Self)
+    }
+
+    fn schema() -> RefOr<utoipa::openapi::Schema> {
+        string_schema(3, 3).pattern(Some("^[A-Z]{3}$")).into()
+    }
+}
+
+/// `search`: part of the name, any case (INFERRED, like the leads search).
+#[derive(Debug, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)] // documents what `list_products` reads
+pub struct ProductSearch {
+    search: Option<String>,
+}
+
+/// List catalog products, newest first.
+#[utoipa::path(get, path = "/v1/products", tag = "propal", params(PageParams, ProductSearch),
+    responses((status = 200, description = "A page of products", body = Page<Product>), Refusals, Forbidden, Invalid),
+    security(("propal_key" = ["products:read"])))]
+pub async fn list_products(caller: Caller, RawQuery(query): RawQuery) -> Result<Json<Page<Product>>, PropalError> {
     caller.require(Scope::ProductsRead)?;
     let pairs = query_pairs(query.as_deref())?;
     let request = PageRequest::from_query(&pairs)?;
-    // INFERRED: `search` matches the name, case-insensitively, like the leads search.
     let search = query_value(&pairs, "search").map(str::to_lowercase).filter(|s| !s.is_empty());
     let data = caller.org.data();
     let rows = data
@@ -41,102 +97,88 @@ pub async fn list_products(caller: Caller, RawQuery(query): RawQuery) -> Result<
         .filter(|product| search.as_deref().is_none_or(|needle| product.name.to_lowercase().contains(needle)))
         .map(|product| (product.id, product.created_at, product))
         .collect();
-    Ok(Json(page(rows, request, &data.created_at_of, |product| serde_json::to_value(product).unwrap_or_default())?))
+    Ok(Json(page(rows, request, |id| data.created_at::<Product>(id), |product| (*product).clone())?))
 }
 
+/// Create a catalog product.
+#[utoipa::path(post, path = "/v1/products", tag = "propal", request_body = NewProduct,
+    responses((status = 201, description = "The product", body = Product), Refusals, Forbidden, Invalid, TooLarge),
+    security(("propal_key" = ["products:write"])))]
 pub async fn create_product(caller: Caller, body: Bytes) -> Result<(StatusCode, Json<Product>), PropalError> {
     caller.require(Scope::ProductsWrite)?;
-    let body = object(&body)?;
-    let mut fields = Fields::new(&body);
-    let name = fields.string("name", true, 1, MAX_TEXT);
-    let price = fields.number("price", true, 0.0, f64::MAX);
-    let changes = read_changes(&mut fields, &body);
-    fields.finish()?;
+    let input = NewProduct::read(&body)?;
     let now = millis(caller.now);
     let mut product = Product {
         id: caller.store.ids.uuid(),
-        name: name.unwrap_or_default(),
+        name: input.name.into(),
         description: None,
-        price: price.unwrap_or_default(),
+        price: input.price.into(),
         currency: DEFAULT_CURRENCY.to_owned(),
         tax_rate: None,
         unit: None,
         created_at: now,
         updated_at: None,
     };
-    changes.apply(&mut product);
+    let change = ProductChange {
+        name: None,
+        price: None,
+        currency: input.currency,
+        tax_rate: input.tax_rate,
+        description: input.description,
+        unit: input.unit,
+    };
+    change.apply(&mut product);
     let mut data = caller.org.data();
     data.add(product.clone());
     Ok((StatusCode::CREATED, Json(product)))
 }
 
-pub async fn get_product(caller: Caller, Path(id): Path<String>) -> Result<Json<Product>, PropalError> {
+/// Get a catalog product.
+#[utoipa::path(get, path = "/v1/products/{id}", tag = "propal",
+    params(("id" = String, Path, description = "Product UUID")),
+    responses((status = 200, description = "The product", body = Product), Refusals, Forbidden, NotFound),
+    security(("propal_key" = ["products:read"])))]
+pub async fn get_product(caller: Caller, PathId(id): PathId) -> Result<Json<Product>, PropalError> {
     caller.record::<Product>(Scope::ProductsRead, &id).map(Json)
 }
 
-pub async fn update_product(caller: Caller, Path(id): Path<String>, body: Bytes) -> Result<Json<Product>, PropalError> {
+/// Update a catalog product.
+#[utoipa::path(patch, path = "/v1/products/{id}", tag = "propal",
+    params(("id" = String, Path, description = "Product UUID")), request_body = ProductChange,
+    responses((status = 200, description = "The product", body = Product), Refusals, Forbidden, NotFound, Invalid, TooLarge),
+    security(("propal_key" = ["products:write"])))]
+pub async fn update_product(caller: Caller, PathId(id): PathId, body: Bytes) -> Result<Json<Product>, PropalError> {
     let id = caller.record_id::<Product>(Scope::ProductsWrite, &id)?;
-    let body = object(&body)?;
-    let mut fields = Fields::new(&body);
-    let name = fields.string("name", false, 1, MAX_TEXT);
-    let price = fields.number("price", false, 0.0, f64::MAX);
-    // `string` already refuses a null name or currency; `number` lets null through as absent.
-    if body.get("price").is_some_and(Value::is_null) {
-        fields.problem("price", "Expected number, received null");
-    }
-    let changes = read_changes(&mut fields, &body);
-    fields.finish()?;
+    let change = ProductChange::read(&body)?;
     let mut data = caller.org.data();
     let product = data.find_mut::<Product>(id)?;
-    if let Some(name) = name {
-        product.name = name;
-    }
-    if let Some(price) = price {
-        product.price = price;
-    }
-    changes.apply(product);
+    change.apply(product);
     product.updated_at = Some(millis(caller.now));
     Ok(Json(product.clone()))
 }
 
-pub async fn delete_product(caller: Caller, Path(id): Path<String>) -> Result<StatusCode, PropalError> {
+/// Delete a catalog product; proposals keep their rows and value.
+#[utoipa::path(delete, path = "/v1/products/{id}", tag = "propal",
+    params(("id" = String, Path, description = "Product UUID")),
+    responses((status = 204, description = "Deleted"), Refusals, Forbidden, NotFound),
+    security(("propal_key" = ["products:delete"])))]
+pub async fn delete_product(caller: Caller, PathId(id): PathId) -> Result<StatusCode, PropalError> {
     let id = caller.record_id::<Product>(Scope::ProductsDelete, &id)?;
     // INFERRED: proposals keep their `products[]` rows (and value) when a catalog product goes.
     caller.org.data().take::<Product>(id)?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// The optional fields of create and PATCH, read and checked.
-struct ProductChanges {
-    currency: Option<String>,
-    tax_rate: Change<f64>,
-    description: Change<String>,
-    unit: Change<String>,
-}
-
-fn read_changes(fields: &mut Fields<'_>, body: &serde_json::Map<String, Value>) -> ProductChanges {
-    // INFERRED: an ISO 4217 code, upper case.
-    let currency = match fields.string("currency", false, 3, 3) {
-        Some(code) if !code.bytes().all(|b| b.is_ascii_uppercase()) => {
-            fields.problem("currency", "Must be a 3-letter ISO 4217 code in upper case");
-            None
-        }
-        other => other,
-    };
-    let tax_rate = if body.get("tax_rate").is_some_and(Value::is_null) {
-        Change::Clear
-    } else {
-        fields.number("tax_rate", false, 0.0, MAX_TAX_RATE).map_or(Change::Keep, Change::Set)
-    };
-    let description = fields.nullable_string("description", MAX_DESCRIPTION);
-    let unit = fields.nullable_string("unit", MAX_TEXT);
-    ProductChanges { currency, tax_rate, description, unit }
-}
-
-impl ProductChanges {
+impl ProductChange {
     fn apply(self, product: &mut Product) {
+        if let Some(name) = self.name {
+            product.name = name.into();
+        }
+        if let Some(price) = self.price {
+            product.price = price.into();
+        }
         if let Some(currency) = self.currency {
-            product.currency = currency;
+            product.currency = currency.0;
         }
         self.tax_rate.apply(&mut product.tax_rate);
         self.description.apply(&mut product.description);

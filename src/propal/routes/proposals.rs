@@ -5,27 +5,23 @@
 //! Create answers 201 `{"id"}` (documented); get, PATCH and publish answer the
 //! full proposal (CONTRACT §5.2). Slugs are unique per organization.
 
-use axum::{
-    Json,
-    body::Bytes,
-    extract::{Path, RawQuery},
-    http::StatusCode,
-};
-use serde_json::{Map, Value, json};
+use axum::{Json, body::Bytes, extract::RawQuery, http::StatusCode};
+use serde::Serialize;
+use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::propal::{
     auth::{Caller, Scope},
+    docs::{Forbidden, Invalid, NotFound, Refusals, TooLarge},
     error::{Detail, PropalError},
-    input::{Change, Fields, MAX_TEXT, kind, object, query_pairs, query_value},
-    model::{DealStatus, PageStatus, Proposal, ProposalProduct, ProposalSettings, millis},
-    pagination::{PageRequest, page},
+    input::{
+        Change, Choices, JsonObject, List, MAX_TEXT, OneOf, PathId, Text, body, invalid_enum, query_pairs, query_value,
+    },
+    model::{DealStatus, PageStatus, Proposal, ProposalProduct, ProposalSettings, ProposalView, millis},
+    pagination::{Page, PageParams, PageRequest, page},
     state::{OrgData, Store},
 };
 
-const LANGUAGES: [&str; 2] = ["fr", "en"];
-const FLAGS: [&str; 4] =
-    ["allow_client_to_sign", "allow_client_to_deny", "allow_payment", "allow_client_to_download_pdf"];
 /// INFERRED: the currency of a proposal with no catalog products.
 const DEFAULT_CURRENCY: &str = "EUR";
 /// INFERRED: the client-page switches of a proposal created without `settings`.
@@ -36,17 +32,107 @@ const DEFAULT_SETTINGS: ProposalSettings = ProposalSettings {
     allow_client_to_download_pdf: true,
 };
 
-pub async fn list_proposals(caller: Caller, RawQuery(query): RawQuery) -> Result<Json<Value>, PropalError> {
+/// The documented proposal languages.
+#[derive(Debug)]
+pub struct Language;
+
+impl Choices for Language {
+    const VALUES: &'static [&'static str] = &["fr", "en"];
+}
+
+body! {
+    /// `POST /v1/proposals`, "Create a proposal from a template" (docs). The four client-page
+    /// switches may come nested in `settings` (documented) or flat, as PATCH takes them.
+    pub struct NewProposal as "PropalNewProposal" {
+        pub title: Text<1, MAX_TEXT>,
+        /// Unique in the organization.
+        pub slug: Text<1, MAX_TEXT>,
+        pub template_id: Change<Uuid>,
+        pub lead_id: Change<Uuid>,
+        pub language: Change<OneOf<Language>>,
+        pub theme_id: Change<Uuid>,
+        pub password: Change<Text<0, MAX_TEXT>>,
+        pub proposal_product_id: Change<Uuid>,
+        pub settings: Change<SettingsChange>,
+        /// Catalog products (as bundles) with their payment terms.
+        pub products: Change<List<ProductRow, { usize::MAX }>>,
+        pub allow_client_to_sign: Option<bool>,
+        pub allow_client_to_deny: Option<bool>,
+        pub allow_payment: Option<bool>,
+        pub allow_client_to_download_pdf: Option<bool>,
+    }
+}
+
+body! {
+    /// `PATCH /v1/proposals/{id}`, "Update proposal metadata" (docs): every field optional;
+    /// the switches flat (documented) or nested in `settings`.
+    pub struct ProposalChange as "PropalProposalChange" {
+        pub title: Option<Text<1, MAX_TEXT>>,
+        pub slug: Option<Text<1, MAX_TEXT>>,
+        pub language: Option<OneOf<Language>>,
+        pub lead_id: Change<Uuid>,
+        pub theme_id: Change<Uuid>,
+        pub password: Change<Text<0, MAX_TEXT>>,
+        pub proposal_product_id: Change<Uuid>,
+        pub settings: Change<SettingsChange>,
+        pub allow_client_to_sign: Option<bool>,
+        pub allow_client_to_deny: Option<bool>,
+        pub allow_payment: Option<bool>,
+        pub allow_client_to_download_pdf: Option<bool>,
+    }
+}
+
+body! {
+    /// The client-page switches, each optional.
+    pub struct SettingsChange as "PropalProposalSettings" {
+        pub allow_client_to_sign: Option<bool>,
+        pub allow_client_to_deny: Option<bool>,
+        pub allow_payment: Option<bool>,
+        pub allow_client_to_download_pdf: Option<bool>,
+    }
+}
+
+body! {
+    /// A `products[]` row of a new proposal.
+    pub struct ProductRow as "PropalNewProposalProduct" {
+        /// A catalog product of the organization.
+        pub bundle_id: Uuid,
+        /// Payment terms, kept as sent (default `{}`).
+        pub payment: Option<JsonObject>,
+    }
+}
+
+/// The answer to a creation: the new proposal's id (documented).
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = PropalCreatedProposal)]
+pub struct Created {
+    pub id: Uuid,
+}
+
+/// `status`: only proposals with this `deal_status` (INFERRED from the pagination example).
+#[derive(Debug, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)] // documents what `list_proposals` reads
+pub struct StatusFilter {
+    status: Option<DealStatus>,
+}
+
+/// List proposals, newest first.
+#[utoipa::path(get, path = "/v1/proposals", tag = "propal", params(PageParams, StatusFilter),
+    responses((status = 200, description = "A page of proposals", body = Page<ProposalView>), Refusals, Forbidden, Invalid),
+    security(("propal_key" = ["proposals:read"])))]
+pub async fn list_proposals(
+    caller: Caller,
+    RawQuery(query): RawQuery,
+) -> Result<Json<Page<ProposalView>>, PropalError> {
     caller.require(Scope::ProposalsRead)?;
     let pairs = query_pairs(query.as_deref())?;
     let request = PageRequest::from_query(&pairs)?;
     let status = match query_value(&pairs, "status").filter(|s| !s.is_empty()) {
         None => None,
         Some(text) => Some(DealStatus::ALL.into_iter().find(|s| s.as_str() == text).ok_or_else(|| {
-            PropalError::validation(vec![Detail::new(
-                "status",
-                format!("Invalid enum value. Expected 'pending' | 'approved' | 'denied', received '{text}'"),
-            )])
+            let allowed = DealStatus::ALL.map(DealStatus::as_str);
+            PropalError::validation(vec![Detail::new("status", invalid_enum(&allowed, text))])
         })?),
     };
     let data = caller.org.data();
@@ -56,43 +142,52 @@ pub async fn list_proposals(caller: Caller, RawQuery(query): RawQuery) -> Result
         .filter(|p| status.is_none_or(|s| p.deal_status == s))
         .map(|p| (p.id, p.created_at, p))
         .collect();
-    Ok(Json(page(rows, request, &data.created_at_of, |p| wire(&data, p))?))
+    Ok(Json(page(rows, request, |id| data.created_at::<Proposal>(id), |p| view(&data, p))?))
 }
 
-pub async fn create_proposal(caller: Caller, body: Bytes) -> Result<(StatusCode, Json<Value>), PropalError> {
+/// Create a proposal from a template (docs).
+#[utoipa::path(post, path = "/v1/proposals", tag = "propal", request_body = NewProposal,
+    responses(
+        (status = 201, description = "Created", body = Created),
+        Refusals, Forbidden,
+        (status = 404, description = "A referenced template, lead, theme, product or proposal product is not the organization's", body = crate::propal::error::ErrorBody),
+        Invalid, TooLarge,
+    ),
+    security(("propal_key" = ["proposals:write"])))]
+pub async fn create_proposal(caller: Caller, body: Bytes) -> Result<(StatusCode, Json<Created>), PropalError> {
     caller.require(Scope::ProposalsWrite)?;
-    let body = object(&body)?;
-    let mut fields = Fields::new(&body);
-    let title = fields.string("title", true, 1, MAX_TEXT);
-    let slug = fields.string("slug", true, 1, MAX_TEXT);
-    let template_id = fields.uuid("template_id");
-    let lead_id = fields.uuid("lead_id");
-    let language = fields.one_of("language", &LANGUAGES);
-    let theme_id = fields.uuid("theme_id");
-    let password = fields.nullable_string("password", MAX_TEXT);
-    let proposal_product_id = fields.uuid("proposal_product_id");
-    let settings = read_settings(&mut fields, body.get("settings"));
-    let bundles = read_products(&mut fields, body.get("products"));
-    fields.finish()?;
+    let input = NewProposal::read(&body)?;
+    let flat = [
+        input.allow_client_to_sign,
+        input.allow_client_to_deny,
+        input.allow_payment,
+        input.allow_client_to_download_pdf,
+    ];
+    let settings = switches(DEFAULT_SETTINGS, input.settings, flat)?;
 
     let mut data = caller.org.data();
-    let (title, slug) = (title.unwrap_or_default(), slug.unwrap_or_default());
+    let (title, slug): (String, String) = (input.title.into(), input.slug.into());
     check_slug_free(&data, &slug, None)?;
-    let template_id = set_or_none(template_id);
+    let template_id = input.template_id.set();
     if let Some(id) = template_id {
         check_template(&caller.store, &data, id)?;
     }
-    let (lead_id, theme_id) = (set_or_none(lead_id), set_or_none(theme_id));
+    let (lead_id, theme_id) = (input.lead_id.set(), input.theme_id.set());
     check_references(&data, lead_id, theme_id)?;
-    let proposal_product_id = set_or_none(proposal_product_id);
+    let proposal_product_id = input.proposal_product_id.set();
     if let Some(id) = proposal_product_id {
         check_proposal_product(&data, id)?;
     }
-    let (value, currency) = price(&data, &bundles)?;
+    let rows = input.products.set().map(|List(rows): List<ProductRow, { usize::MAX }>| rows).unwrap_or_default();
+    let (value, currency) = price(&data, &rows)?;
     let now = millis(caller.now);
-    let products = bundles
+    let products = rows
         .into_iter()
-        .map(|(bundle_id, payment)| ProposalProduct { id: caller.store.ids.uuid(), bundle_id, payment })
+        .map(|row| ProposalProduct {
+            id: caller.store.ids.uuid(),
+            bundle_id: row.bundle_id,
+            payment: serde_json::Value::Object(row.payment.map(|p| p.0).unwrap_or_default()),
+        })
         .collect();
     let proposal = Proposal {
         id: caller.store.ids.uuid(),
@@ -100,11 +195,11 @@ pub async fn create_proposal(caller: Caller, body: Bytes) -> Result<(StatusCode,
         slug,
         template_id,
         lead_id,
-        language: set_or_none(language),
+        language: input.language.set(),
         theme_id,
-        password: set_or_none(password),
+        password: input.password.set(),
         proposal_product_id,
-        settings: settings.unwrap_or(DEFAULT_SETTINGS),
+        settings,
         products,
         value,
         currency,
@@ -120,79 +215,94 @@ pub async fn create_proposal(caller: Caller, body: Bytes) -> Result<(StatusCode,
     };
     let id = proposal.id;
     data.add(proposal);
-    Ok((StatusCode::CREATED, Json(json!({ "id": id }))))
+    Ok((StatusCode::CREATED, Json(Created { id })))
 }
 
-pub async fn get_proposal(caller: Caller, Path(id): Path<String>) -> Result<Json<Value>, PropalError> {
+/// Get a proposal.
+#[utoipa::path(get, path = "/v1/proposals/{id}", tag = "propal",
+    params(("id" = String, Path, description = "Proposal UUID")),
+    responses((status = 200, description = "The proposal", body = ProposalView), Refusals, Forbidden, NotFound),
+    security(("propal_key" = ["proposals:read"])))]
+pub async fn get_proposal(caller: Caller, PathId(id): PathId) -> Result<Json<ProposalView>, PropalError> {
     let id = caller.record_id::<Proposal>(Scope::ProposalsRead, &id)?;
     let data = caller.org.data();
     let proposal = data.find::<Proposal>(id)?;
-    Ok(Json(wire(&data, proposal)))
+    Ok(Json(view(&data, proposal)))
 }
 
-pub async fn update_proposal(caller: Caller, Path(id): Path<String>, body: Bytes) -> Result<Json<Value>, PropalError> {
+/// Update proposal metadata (docs).
+#[utoipa::path(patch, path = "/v1/proposals/{id}", tag = "propal",
+    params(("id" = String, Path, description = "Proposal UUID")), request_body = ProposalChange,
+    responses(
+        (status = 200, description = "Proposal updated", body = ProposalView),
+        Refusals, Forbidden,
+        (status = 404, description = "No such proposal, or a referenced lead, theme or proposal product is not the organization's", body = crate::propal::error::ErrorBody),
+        Invalid, TooLarge,
+    ),
+    security(("propal_key" = ["proposals:write"])))]
+pub async fn update_proposal(
+    caller: Caller,
+    PathId(id): PathId,
+    body: Bytes,
+) -> Result<Json<ProposalView>, PropalError> {
     let id = caller.record_id::<Proposal>(Scope::ProposalsWrite, &id)?;
-    let body = object(&body)?;
-    let mut fields = Fields::new(&body);
-    let title = fields.string("title", false, 1, MAX_TEXT);
-    let slug = fields.string("slug", false, 1, MAX_TEXT);
-    if body.get("language").is_some_and(Value::is_null) {
-        fields.problem("language", "Expected string, received null");
-    }
-    let lead_id = fields.uuid("lead_id");
-    let language = fields.one_of("language", &LANGUAGES);
-    let theme_id = fields.uuid("theme_id");
-    let password = fields.nullable_string("password", MAX_TEXT);
-    let proposal_product_id = fields.uuid("proposal_product_id");
-    let flags: Vec<(&str, Option<bool>)> = FLAGS.iter().map(|&f| (f, fields.boolean(f))).collect();
-    fields.finish()?;
+    let change = ProposalChange::read(&body)?;
+    let flat = [
+        change.allow_client_to_sign,
+        change.allow_client_to_deny,
+        change.allow_payment,
+        change.allow_client_to_download_pdf,
+    ];
 
     let mut data = caller.org.data();
-    if let Some(slug) = &slug {
-        check_slug_free(&data, slug, Some(id))?;
+    let settings = switches(data.find::<Proposal>(id)?.settings, change.settings, flat)?;
+    if let Some(slug) = &change.slug {
+        check_slug_free(&data, &slug.0, Some(id))?;
     }
-    let new_lead = if let Change::Set(lead) = lead_id { Some(lead) } else { None };
-    let new_theme = if let Change::Set(theme) = theme_id { Some(theme) } else { None };
+    let new_lead = if let Change::Set(lead) = change.lead_id { Some(lead) } else { None };
+    let new_theme = if let Change::Set(theme) = change.theme_id { Some(theme) } else { None };
     check_references(&data, new_lead, new_theme)?;
-    if let Change::Set(row) = proposal_product_id {
+    if let Change::Set(row) = change.proposal_product_id {
         check_proposal_product(&data, row)?;
     }
     let proposal = data.find_mut::<Proposal>(id)?;
-    if let Some(title) = title {
-        proposal.title = title;
+    if let Some(title) = change.title {
+        proposal.title = title.into();
     }
-    if let Some(slug) = slug {
-        proposal.slug = slug;
+    if let Some(slug) = change.slug {
+        proposal.slug = slug.into();
     }
-    lead_id.apply(&mut proposal.lead_id);
-    language.apply(&mut proposal.language);
-    theme_id.apply(&mut proposal.theme_id);
-    password.apply(&mut proposal.password);
-    proposal_product_id.apply(&mut proposal.proposal_product_id);
-    for (flag, value) in flags {
-        if let Some(value) = value {
-            let settings = &mut proposal.settings;
-            match flag {
-                "allow_client_to_sign" => settings.allow_client_to_sign = value,
-                "allow_client_to_deny" => settings.allow_client_to_deny = value,
-                "allow_payment" => settings.allow_payment = value,
-                _ => settings.allow_client_to_download_pdf = value,
-            }
-        }
+    if let Some(language) = change.language {
+        proposal.language = Some(language.into());
     }
+    change.lead_id.apply(&mut proposal.lead_id);
+    change.theme_id.apply(&mut proposal.theme_id);
+    change.password.apply(&mut proposal.password);
+    change.proposal_product_id.apply(&mut proposal.proposal_product_id);
+    proposal.settings = settings;
     proposal.updated_at = millis(caller.now);
     let proposal = proposal.clone();
-    Ok(Json(wire(&data, &proposal)))
+    Ok(Json(view(&data, &proposal)))
 }
 
-pub async fn delete_proposal(caller: Caller, Path(id): Path<String>) -> Result<StatusCode, PropalError> {
+/// Delete a proposal.
+#[utoipa::path(delete, path = "/v1/proposals/{id}", tag = "propal",
+    params(("id" = String, Path, description = "Proposal UUID")),
+    responses((status = 204, description = "Deleted"), Refusals, Forbidden, NotFound),
+    security(("propal_key" = ["proposals:delete"])))]
+pub async fn delete_proposal(caller: Caller, PathId(id): PathId) -> Result<StatusCode, PropalError> {
     let id = caller.record_id::<Proposal>(Scope::ProposalsDelete, &id)?;
     caller.org.data().take::<Proposal>(id)?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// INFERRED: publishing sets `page_status` to `published`; publishing again keeps the first `published_at`.
-pub async fn publish_proposal(caller: Caller, Path(id): Path<String>) -> Result<Json<Value>, PropalError> {
+/// Publish a proposal (the quickstart). INFERRED: publishing sets `page_status` to
+/// `published`; publishing again keeps the first `published_at`.
+#[utoipa::path(post, path = "/v1/proposals/{id}/publish", tag = "propal",
+    params(("id" = String, Path, description = "Proposal UUID")),
+    responses((status = 200, description = "The published proposal", body = ProposalView), Refusals, Forbidden, NotFound),
+    security(("propal_key" = ["proposals:write"])))]
+pub async fn publish_proposal(caller: Caller, PathId(id): PathId) -> Result<Json<ProposalView>, PropalError> {
     let id = caller.record_id::<Proposal>(Scope::ProposalsWrite, &id)?;
     let mut data = caller.org.data();
     let now = millis(caller.now);
@@ -201,72 +311,48 @@ pub async fn publish_proposal(caller: Caller, Path(id): Path<String>) -> Result<
     proposal.published_at.get_or_insert(now);
     proposal.updated_at = now;
     let proposal = proposal.clone();
-    Ok(Json(wire(&data, &proposal)))
+    Ok(Json(view(&data, &proposal)))
 }
 
 /// The wire shape with the lead's name looked up.
-fn wire(data: &OrgData, proposal: &Proposal) -> Value {
+fn view(data: &OrgData, proposal: &Proposal) -> ProposalView {
     let lead_name = proposal.lead_id.and_then(|id| data.leads.get(&id)).map(|lead| lead.name.as_str());
-    proposal.to_wire(lead_name)
+    proposal.view(lead_name)
 }
 
-fn read_settings(fields: &mut Fields<'_>, raw: Option<&Value>) -> Option<ProposalSettings> {
-    let map = match raw {
-        None | Some(Value::Null) => return None,
-        Some(Value::Object(map)) => map,
-        Some(other) => {
-            fields.problem("settings", format!("Expected object, received {}", kind(other)));
-            return None;
+/// The four switches after a request: `base`, then the nested `settings`, then the flat
+/// flags (`null` settings change nothing). A switch given both ways with different
+/// values is refused rather than one of them dropped.
+fn switches(
+    base: ProposalSettings,
+    nested: Change<SettingsChange>,
+    flat: [Option<bool>; 4],
+) -> Result<ProposalSettings, PropalError> {
+    const NAMES: [&str; 4] =
+        ["allow_client_to_sign", "allow_client_to_deny", "allow_payment", "allow_client_to_download_pdf"];
+    let nested = match nested {
+        Change::Set(s) => {
+            [s.allow_client_to_sign, s.allow_client_to_deny, s.allow_payment, s.allow_client_to_download_pdf]
         }
+        Change::Keep | Change::Clear => [None; 4],
     };
-    let mut settings = DEFAULT_SETTINGS;
-    for flag in FLAGS {
-        match map.get(flag) {
-            None => {}
-            Some(Value::Bool(value)) => match flag {
-                "allow_client_to_sign" => settings.allow_client_to_sign = *value,
-                "allow_client_to_deny" => settings.allow_client_to_deny = *value,
-                "allow_payment" => settings.allow_payment = *value,
-                _ => settings.allow_client_to_download_pdf = *value,
-            },
-            Some(other) => {
-                fields.problem(&format!("settings.{flag}"), format!("Expected boolean, received {}", kind(other)));
+    let mut details = Vec::new();
+    let mut values =
+        [base.allow_client_to_sign, base.allow_client_to_deny, base.allow_payment, base.allow_client_to_download_pdf];
+    for (i, name) in NAMES.into_iter().enumerate() {
+        match (nested[i], flat[i]) {
+            (Some(a), Some(b)) if a != b => {
+                details.push(Detail::new(name, format!("Conflicts with settings.{name}")));
             }
+            (Some(value), _) | (None, Some(value)) => values[i] = value,
+            (None, None) => {}
         }
     }
-    Some(settings)
-}
-
-/// `products[]`: `{bundle_id, payment?}` rows.
-fn read_products(fields: &mut Fields<'_>, raw: Option<&Value>) -> Vec<(Uuid, Value)> {
-    let items = match raw {
-        None | Some(Value::Null) => return Vec::new(),
-        Some(Value::Array(items)) => items,
-        Some(other) => {
-            fields.problem("products", format!("Expected array, received {}", kind(other)));
-            return Vec::new();
-        }
-    };
-    let mut rows = Vec::new();
-    for (i, item) in items.iter().enumerate() {
-        let Value::Object(item) = item else {
-            fields.problem(&format!("products.{i}"), format!("Expected object, received {}", kind(item)));
-            continue;
-        };
-        let bundle = item.get("bundle_id").and_then(Value::as_str).and_then(|s| Uuid::parse_str(s).ok());
-        let payment = item.get("payment").cloned().unwrap_or_else(|| Value::Object(Map::new()));
-        if !payment.is_object() {
-            fields.problem(&format!("products.{i}.payment"), format!("Expected object, received {}", kind(&payment)));
-        }
-        match bundle {
-            Some(bundle) => rows.push((bundle, payment)),
-            None if item.contains_key("bundle_id") => {
-                fields.problem(&format!("products.{i}.bundle_id"), "Invalid uuid");
-            }
-            None => fields.problem(&format!("products.{i}.bundle_id"), "Required"),
-        }
+    if !details.is_empty() {
+        return Err(PropalError::validation(details));
     }
-    rows
+    let [allow_client_to_sign, allow_client_to_deny, allow_payment, allow_client_to_download_pdf] = values;
+    Ok(ProposalSettings { allow_client_to_sign, allow_client_to_deny, allow_payment, allow_client_to_download_pdf })
 }
 
 fn check_slug_free(data: &OrgData, slug: &str, except: Option<Uuid>) -> Result<(), PropalError> {
@@ -316,10 +402,10 @@ fn check_proposal_product(data: &OrgData, id: Uuid) -> Result<(), PropalError> {
 }
 
 /// INFERRED: a `bundle_id` names a catalog product; the proposal's value is the sum of their prices.
-fn price(data: &OrgData, bundles: &[(Uuid, Value)]) -> Result<(f64, String), PropalError> {
+fn price(data: &OrgData, rows: &[ProductRow]) -> Result<(f64, String), PropalError> {
     let mut value = 0.0;
     let mut currency = None;
-    for (bundle, _) in bundles {
+    for ProductRow { bundle_id: bundle, .. } in rows {
         let product = data.products.get(bundle).ok_or_else(|| {
             PropalError::not_found(
                 "Product not found.",
@@ -330,11 +416,4 @@ fn price(data: &OrgData, bundles: &[(Uuid, Value)]) -> Result<(f64, String), Pro
         currency.get_or_insert_with(|| product.currency.clone());
     }
     Ok(((value * 100.0).round() / 100.0, currency.unwrap_or_else(|| DEFAULT_CURRENCY.to_owned())))
-}
-
-fn set_or_none<T>(change: Change<T>) -> Option<T> {
-    match change {
-        Change::Set(value) => Some(value),
-        Change::Keep | Change::Clear => None,
-    }
 }

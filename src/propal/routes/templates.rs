@@ -5,56 +5,70 @@
 //! Global templates belong to no organization: every organization lists and reads
 //! them, none can delete them (404, as if they were another organization's).
 
-use std::collections::HashMap;
-
-use axum::{
-    Json,
-    body::Bytes,
-    extract::{Path, RawQuery},
-    http::StatusCode,
-};
-use serde_json::Value;
+use axum::{Json, body::Bytes, extract::RawQuery, http::StatusCode};
 use uuid::Uuid;
 
 use crate::propal::{
     auth::{Caller, Scope},
-    error::PropalError,
-    input::{Fields, MAX_TEXT, object, path_id, query_pairs},
+    docs::{Forbidden, Invalid, NotFound, Refusals, TooLarge},
+    error::{ErrorBody, PropalError},
+    input::{MAX_TEXT, PathId, Text, body, path_id, query_pairs},
     model::{Template, millis},
-    pagination::{PageRequest, page},
+    pagination::{Page, PageParams, PageRequest, page},
     state::{OrgData, Record, Store},
 };
 
-pub async fn list_templates(caller: Caller, RawQuery(query): RawQuery) -> Result<Json<Value>, PropalError> {
+body! {
+    /// `POST /v1/templates`, "Create a template from a proposal" (docs).
+    pub struct NewTemplate as "PropalNewTemplate" {
+        /// The proposal to make a template of.
+        pub proposal_id: Uuid,
+        /// The template's title; the proposal's title when absent.
+        pub name: Option<Text<1, MAX_TEXT>>,
+    }
+}
+
+/// List the organization's templates and the global ones, newest first.
+#[utoipa::path(get, path = "/v1/templates", tag = "propal", params(PageParams),
+    responses((status = 200, description = "A page of templates", body = Page<Template>), Refusals, Forbidden, Invalid),
+    security(("propal_key" = ["templates:read"])))]
+pub async fn list_templates(caller: Caller, RawQuery(query): RawQuery) -> Result<Json<Page<Template>>, PropalError> {
     caller.require(Scope::TemplatesRead)?;
     let pairs = query_pairs(query.as_deref())?;
     let request = PageRequest::from_query(&pairs)?;
     let globals = &caller.store.global_templates;
     let data = caller.org.data();
-    // Global templates are in no organization's `created_at_of`; cursors may name them too.
-    let mut known: HashMap<Uuid, jiff::Timestamp> = data.created_at_of.clone();
-    known.extend(globals.iter().map(|t| (t.id, t.created_at)));
+    // Global templates are in no organization's data; cursors may name them too.
+    let known =
+        |id| data.created_at::<Template>(id).or_else(|| globals.iter().find(|t| t.id == id).map(|t| t.created_at));
     let rows = data.templates.values().chain(globals).map(|t| (t.id, t.created_at, t)).collect();
-    Ok(Json(page(rows, request, &known, |t| serde_json::to_value(t).unwrap_or_default())?))
+    Ok(Json(page(rows, request, known, |t| (*t).clone())?))
 }
 
-pub async fn get_template(caller: Caller, Path(id): Path<String>) -> Result<Json<Template>, PropalError> {
+/// Get a template of the organization, or a global one.
+#[utoipa::path(get, path = "/v1/templates/{id}", tag = "propal",
+    params(("id" = String, Path, description = "Template UUID")),
+    responses((status = 200, description = "The template", body = Template), Refusals, Forbidden, NotFound),
+    security(("propal_key" = ["templates:read"])))]
+pub async fn get_template(caller: Caller, PathId(id): PathId) -> Result<Json<Template>, PropalError> {
     caller.require(Scope::TemplatesRead)?;
     let id = path_id(&id, Template::NOT_FOUND)?;
     let data = caller.org.data();
     find(&caller.store, &data, id).cloned().map(Json)
 }
 
-/// Documented: body `{proposal_id, name?}`, answer the Template (`name` becomes `title`).
+/// Create a template from a proposal (docs): `name` becomes `title`.
+#[utoipa::path(post, path = "/v1/templates", tag = "propal", request_body = NewTemplate,
+    responses(
+        (status = 201, description = "Created template", body = Template),
+        Refusals, Forbidden,
+        (status = 404, description = "The proposal is not the organization's", body = ErrorBody),
+        Invalid, TooLarge,
+    ),
+    security(("propal_key" = ["templates:write"])))]
 pub async fn create_template(caller: Caller, body: Bytes) -> Result<(StatusCode, Json<Template>), PropalError> {
     caller.require(Scope::TemplatesWrite)?;
-    let body = object(&body)?;
-    let mut fields = Fields::new(&body);
-    let proposal_id = fields.required_uuid("proposal_id");
-    // INFERRED: `name` takes 1–255 characters, like the other names.
-    let name = fields.string("name", false, 1, MAX_TEXT);
-    fields.finish()?;
-    let proposal_id = proposal_id.unwrap_or_default();
+    let NewTemplate { proposal_id, name } = NewTemplate::read(&body)?;
     let mut data = caller.org.data();
     // INFERRED: a proposal outside the organization is a 404, like a path id.
     let proposal = data.proposals.get(&proposal_id).ok_or_else(|| {
@@ -66,7 +80,7 @@ pub async fn create_template(caller: Caller, body: Bytes) -> Result<(StatusCode,
     // INFERRED: without `name` the template takes the proposal's title; category, image and colour start empty.
     let template = Template {
         id: caller.store.ids.uuid(),
-        title: Some(name.unwrap_or_else(|| proposal.title.clone())),
+        title: Some(name.map_or_else(|| proposal.title.clone(), String::from)),
         category: None,
         image: None,
         color: None,
@@ -77,7 +91,12 @@ pub async fn create_template(caller: Caller, body: Bytes) -> Result<(StatusCode,
     Ok((StatusCode::CREATED, Json(template)))
 }
 
-pub async fn delete_template(caller: Caller, Path(id): Path<String>) -> Result<StatusCode, PropalError> {
+/// Delete one of the organization's templates (global ones cannot be deleted: 404).
+#[utoipa::path(delete, path = "/v1/templates/{id}", tag = "propal",
+    params(("id" = String, Path, description = "Template UUID")),
+    responses((status = 204, description = "Deleted"), Refusals, Forbidden, NotFound),
+    security(("propal_key" = ["templates:delete"])))]
+pub async fn delete_template(caller: Caller, PathId(id): PathId) -> Result<StatusCode, PropalError> {
     caller.require(Scope::TemplatesDelete)?;
     let id = path_id(&id, Template::NOT_FOUND)?;
     // INFERRED: only the organization's own templates can go; proposals made from one keep their `template_id`.
