@@ -29,7 +29,7 @@ pub use error::{EmulatorError, EmulatorErrorBody};
 /// The `/_emulator` router and its OpenAPI paths: the frame's routes, then every
 /// vendor's under `/_emulator/<vendor>`, all behind the admin token.
 pub fn router(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
-    let mut routes = OpenApiRouter::new()
+    let mut documented = OpenApiRouter::new()
         .routes(routes!(health::get_health))
         .routes(routes!(health::get_credentials))
         .routes(routes!(clock::get_clock, clock::move_clock))
@@ -41,10 +41,11 @@ pub fn router(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
         .routes(routes!(openapi::get_vendor_openapi))
         .with_state(state.clone());
     for vendor in state.vendors.iter() {
-        routes = routes.nest(&format!("/_emulator/{}", vendor.vendor()), Arc::clone(vendor).admin());
+        documented = documented.nest(&format!("/_emulator/{}", vendor.vendor()), Arc::clone(vendor).admin());
     }
-    let (router, doc) = routes.split_for_parts();
-    let router = router
+    let (served, doc) = documented.split_for_parts();
+    let router = served
+        .route_layer(middleware::from_fn(crate::routing::tag_matched_route))
         .fallback(|| async { EmulatorError::NotFound("no such control-plane route".into()) })
         .layer(middleware::from_fn_with_state(state, require_admin_token));
     (router, doc)
