@@ -26,6 +26,13 @@ pub enum Command {
         #[arg(long, env = "EMULATOR_HEALTHCHECK_URL")]
         url: Option<String>,
     },
+    /// Print the OpenAPI 3.1 document (the whole one, or one vendor's) and exit, for
+    /// client generators and validators; no socket is opened.
+    Openapi {
+        /// One vendor's API at its root path (`portalio`, `propal`, `holm`); the whole document when absent.
+        #[arg(long)]
+        vendor: Option<Vendor>,
+    },
 }
 
 /// How the server runs. `Config::for_tests()` gives the defaults without reading the process environment.

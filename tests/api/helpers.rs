@@ -136,10 +136,11 @@ pub async fn send(router: Router, request: Request<Body>) -> TestResponse {
     let response = router.oneshot(request).await.unwrap();
     let route = response.extensions().get::<MatchedRoute>().cloned();
     let vendor = response.extensions().get::<Vendor>().copied();
-    let response = TestResponse::read(response).await;
+    let mut response = TestResponse::read(response).await;
     if let Some(route) = route {
         let path = vendor.map_or_else(|| route.0.clone(), |v| format!("{}{}", v.prefix(), route.0));
         crate::openapi_check::check_response(&method, &path, &response);
+        response.documented_path = Some(path);
     }
     response
 }
@@ -152,6 +153,9 @@ pub struct TestResponse {
     pub text: String,
     /// `Value::Null` when the body is not JSON.
     pub json: Value,
+    /// The route that answered, as the whole OpenAPI document names its path
+    /// (`/propal/v1/leads/{id}`); `None` when a fallback answered.
+    pub documented_path: Option<String>,
 }
 
 impl TestResponse {
@@ -161,7 +165,7 @@ impl TestResponse {
         let bytes = response.into_body().collect().await.unwrap().to_bytes();
         let text = String::from_utf8_lossy(&bytes).into_owned();
         let json = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-        Self { status, headers, text, json }
+        Self { status, headers, text, json, documented_path: None }
     }
 
     pub fn header(&self, name: &str) -> Option<&str> {
