@@ -122,12 +122,12 @@ impl AppState {
 
     /// The raw test credentials of the fixtures, per vendor (CONTRACT §6.2).
     pub fn credentials(&self) -> Value {
-        self.per_vendor(|v| v.credentials())
+        self.per_vendor(EmulatedVendor::credentials)
     }
 
     /// Record counts per vendor, for the health answer.
     pub fn counts(&self) -> Value {
-        self.per_vendor(|v| v.counts())
+        self.per_vendor(EmulatedVendor::counts)
     }
 
     fn per_vendor(&self, value: impl Fn(&dyn EmulatedVendor) -> Value) -> Value {
@@ -162,8 +162,8 @@ pub fn build_app(config: Config) -> anyhow::Result<App> {
     for vendor in state.vendors.iter() {
         let (routes, doc) = Arc::clone(vendor).api().split_for_parts();
         api_docs.push((vendor.vendor(), doc));
-        let router = harden(routes, Arc::clone(vendor), config.max_body_bytes);
-        vendors.insert(vendor.vendor(), MountedVendor { router, vendor: Arc::clone(vendor) });
+        let hardened = harden(routes, Arc::clone(vendor), config.max_body_bytes);
+        vendors.insert(vendor.vendor(), MountedVendor { router: hardened, vendor: Arc::clone(vendor) });
     }
     let mut hosts: HashMap<String, Vendor> = Vendor::ALL
         .into_iter()
@@ -183,6 +183,8 @@ pub fn build_app(config: Config) -> anyhow::Result<App> {
 /// plain-text refusals into the vendor's errors, then the body limit its extractors enforce.
 pub fn harden(routes: Router, vendor: Arc<dyn EmulatedVendor>, max_body_bytes: usize) -> Router {
     let shaper = Arc::clone(&vendor);
+    let routes =
+        if routes.has_routes() { routes.route_layer(middleware::from_fn(routing::tag_matched_route)) } else { routes };
     routes
         .layer(DefaultBodyLimit::max(max_body_bytes))
         .layer(middleware::from_fn(move |request: Request, next: Next| {

@@ -17,8 +17,9 @@ use std::{collections::HashMap, sync::Arc};
 use axum::{
     Json, Router,
     body::Body,
-    extract::{Request, State},
+    extract::{MatchedPath, Request, State},
     http::{HeaderMap, Method, StatusCode, Uri, header},
+    middleware::Next,
     response::{IntoResponse, Response},
 };
 use serde_json::json;
@@ -54,6 +55,25 @@ impl Mount {
             .unwrap_or("localhost");
         format!("{scheme}://{host}{}", self.prefix)
     }
+}
+
+/// The route template that answered a request (`/v1/leads/{id}`), as the router
+/// declared it: set on the response of every matched route, absent when a fallback
+/// answered. The journal records it, and the test suite uses it to look up the
+/// documented operation a response belongs to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MatchedRoute(pub String);
+
+/// Route layer: tags the response with its [`MatchedRoute`]. Applied with
+/// `route_layer`, so it wraps every declared route (outside the vendor's own layers)
+/// and never a fallback.
+pub async fn tag_matched_route(request: Request, next: Next) -> Response {
+    let matched = request.extensions().get::<MatchedPath>().map(|m| MatchedRoute(m.as_str().to_owned()));
+    let mut response = next.run(request).await;
+    if let Some(matched) = matched {
+        response.extensions_mut().insert(matched);
+    }
+    response
 }
 
 /// Which listener a dispatcher serves.

@@ -32,6 +32,15 @@ impl Vendor {
         }
     }
 
+    /// The vendor's own name for its API, for titles.
+    pub fn title(self) -> &'static str {
+        match self {
+            Vendor::Portalio => "Portal.io",
+            Vendor::Propal => "Propal",
+            Vendor::Holm => "Holm Security Partner Portal",
+        }
+    }
+
     /// The path prefix on the main listener (CONTRACT §3.1).
     pub fn prefix(self) -> &'static str {
         match self {

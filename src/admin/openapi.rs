@@ -81,11 +81,12 @@ impl ApiDocs {
             }
             check_no_schema_clash(&all, &doc, vendor);
             doc.info = InfoBuilder::new()
-                .title(format!("vendor-emulator: {vendor}"))
+                .title(format!("{} (vendor-emulator)", vendor.title()))
                 .version(env!("CARGO_PKG_VERSION"))
                 .description(Some(format!(
-                    "The emulated {vendor} API. Bodies, statuses and error shapes are the vendor's; \
-                     refusals are explained in the X-Emulator-Explain header."
+                    "The emulated {} API. Bodies, statuses and error shapes are the vendor's; \
+                     refusals are explained in the X-Emulator-Explain header.",
+                    vendor.title()
                 )))
                 .build();
             all = all.nest(vendor.prefix(), doc.clone());
@@ -100,6 +101,21 @@ impl ApiDocs {
             .build();
         let all = serde_json::to_value(&all).expect("an OpenAPI document serializes");
         Self { all, vendors }
+    }
+}
+
+impl ApiDocs {
+    /// The whole document, or one vendor's with `servers` set to `base` + its prefix
+    /// (`base` empty: a relative server URL, resolved against wherever the document was fetched).
+    pub fn document(&self, vendor: Option<Vendor>) -> Value {
+        self.document_at(vendor, "")
+    }
+
+    fn document_at(&self, vendor: Option<Vendor>, base: &str) -> Value {
+        let Some(vendor) = vendor else { return self.all.clone() };
+        let mut doc = self.vendors[&vendor].clone();
+        doc.servers = Some(vec![Server::new(format!("{base}{}", vendor.prefix()))]);
+        serde_json::to_value(doc).expect("an OpenAPI document serializes")
     }
 }
 
@@ -160,18 +176,12 @@ pub async fn get_vendor_openapi(
     State(state): State<AppState>,
     Path(document): Path<String>,
     headers: HeaderMap,
-) -> Result<Json<OpenApi>, EmulatorError> {
+) -> Result<Json<Value>, EmulatorError> {
     let vendor: Vendor = document
         .strip_suffix(".json")
         .ok_or_else(|| EmulatorError::NotFound(format!("no document {document}: ask for <vendor>.json")))?
         .parse()
         .map_err(EmulatorError::NotFound)?;
-    let mut doc = state.docs().vendors[&vendor].clone();
-    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
-    let url = match host {
-        Some(host) => format!("http://{host}{}", vendor.prefix()),
-        None => vendor.prefix().to_owned(),
-    };
-    doc.servers = Some(vec![Server::new(url)]);
-    Ok(Json(doc))
+    let base = headers.get(header::HOST).and_then(|v| v.to_str().ok()).map(|host| format!("http://{host}"));
+    Ok(Json(state.docs().document_at(Some(vendor), base.as_deref().unwrap_or_default())))
 }
