@@ -295,7 +295,7 @@ async fn oversized_request_lines_and_headers_get_the_vendors_shape_and_a_request
     let emulator = Running::start(&["--bind", "127.0.0.1:0"]);
     let addr = emulator.addr().to_owned();
     let long_query =
-        [b"GET /propal/v1/leads?q=".as_slice(), &[b'x'; 100_000], b" HTTP/1.1\r\nHost: localhost\r\n\r\n"].concat();
+        [b"GET /propal/v1/leads?q=".as_slice(), &vec![b'x'; 100_000], b" HTTP/1.1\r\nHost: localhost\r\n\r\n"].concat();
     let many_headers = [
         b"GET /propal/v1/leads HTTP/1.1\r\nHost: localhost\r\n".as_slice(),
         &(0..200).flat_map(|i| format!("X-Header-{i}: v\r\n").into_bytes()).collect::<Vec<u8>>(),
