@@ -38,6 +38,7 @@ async fn main() -> anyhow::Result<()> {
     init_tracing(&cli.config);
     let app = vendor_emulator::build_app(cli.config)?;
     let listeners = app::bind(&app.state.config).await?;
+    let shutdown = shutdown_signal()?;
     let line = listeners.listening_line()?;
     let run_file = app.state.config.run_file.clone();
     if let Some(path) = &run_file {
@@ -48,7 +49,7 @@ async fn main() -> anyhow::Result<()> {
         writeln!(stdout, "{line}")?;
         stdout.flush()?;
     }
-    app::serve(app, listeners, shutdown_signal()).await?;
+    app::serve(app, listeners, shutdown).await?;
     if let Some(path) = &run_file {
         let _ = std::fs::remove_file(path);
     }
@@ -76,25 +77,22 @@ fn init_tracing(config: &Config) {
     }
 }
 
-/// Completes on the first SIGINT or SIGTERM.
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Installs the SIGINT and SIGTERM handlers now (before the listening line tells a
+/// caller it may signal us) and returns a future that completes on the first of them.
+fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()>> {
     #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
+    let (mut interrupt, mut terminate) = {
+        use tokio::signal::unix::{SignalKind, signal};
+        (signal(SignalKind::interrupt())?, signal(SignalKind::terminate())?)
     };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {}
-        () = terminate => {}
-    }
-    tracing::info!("shutting down");
+    Ok(async move {
+        #[cfg(unix)]
+        tokio::select! {
+            _ = interrupt.recv() => {}
+            _ = terminate.recv() => {}
+        }
+        #[cfg(not(unix))]
+        let _ = tokio::signal::ctrl_c().await;
+        tracing::info!("shutting down");
+    })
 }

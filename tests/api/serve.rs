@@ -272,3 +272,62 @@ async fn pretty_logs_carry_no_colour_codes_when_stderr_is_not_a_terminal() {
     assert!(logs.contains("request"), "a request line was logged: {logs}");
     assert!(!logs.contains('\u{1b}'), "no ANSI escape in piped logs: {logs:?}");
 }
+
+/// Sends raw bytes on a fresh connection and reads the answer to its end.
+fn raw_exchange(addr: &str, request: &[u8]) -> String {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(addr).expect("connect");
+    stream.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    // The server may answer before it has read everything: keep writing on another thread.
+    let mut writer = stream.try_clone().unwrap();
+    let request = request.to_vec();
+    let sender = std::thread::spawn(move || {
+        let _ = writer.write_all(&request);
+    });
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer);
+    let _ = sender.join();
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
+#[tokio::test]
+async fn oversized_request_lines_and_headers_get_the_vendors_shape_and_a_request_id() {
+    let emulator = Running::start(&["--bind", "127.0.0.1:0"]);
+    let addr = emulator.addr().to_owned();
+    let long_query =
+        [b"GET /propal/v1/leads?q=".as_slice(), &vec![b'x'; 100_000], b" HTTP/1.1\r\nHost: localhost\r\n\r\n"].concat();
+    let many_headers = [
+        b"GET /propal/v1/leads HTTP/1.1\r\nHost: localhost\r\n".as_slice(),
+        &(0..200).flat_map(|i| format!("X-Header-{i}: v\r\n").into_bytes()).collect::<Vec<u8>>(),
+        b"\r\n",
+    ]
+    .concat();
+    let huge_header =
+        [b"GET /holm/v1/me HTTP/1.1\r\nHost: localhost\r\nX-Big: ".as_slice(), &vec![b'a'; 2 << 20], b"\r\n\r\n"]
+            .concat();
+
+    let answers = tokio::task::spawn_blocking(move || {
+        [&long_query, &many_headers, &huge_header].map(|request| raw_exchange(&addr, request))
+    })
+    .await
+    .unwrap();
+
+    let expected = [
+        ("HTTP/1.1 414 ", r#"{"error":{"code":"validation_error","message":"Request URI too long."}}"#),
+        ("HTTP/1.1 431 ", r#"{"error":{"code":"validation_error","message":"Request headers too large."}}"#),
+        ("HTTP/1.1 431 ", r#"{"error":{"code":"invalid_request","message":"Request headers too large."}}"#),
+    ];
+    for (answer, (status_line, body)) in answers.iter().zip(expected) {
+        assert!(answer.starts_with(status_line), "{answer}");
+        assert!(answer.ends_with(body), "{answer}");
+        let head = answer.to_ascii_lowercase();
+        assert!(head.contains("\r\nx-emulator-request-id: req_"), "{answer}");
+        assert!(head.contains("\r\nx-emulator-explain: head_too_large; "), "{answer}");
+    }
+    let client = client();
+    let (_, journal) = get(&client, &format!("http://{}/_emulator/journal?limit=3", emulator.addr()), &[]).await;
+    let statuses: Vec<_> = journal["entries"].as_array().unwrap().iter().map(|e| e["status"].clone()).collect();
+    assert_eq!(statuses, [431, 431, 414], "{journal}");
+    let (status, _) = get(&client, &format!("http://{}/_emulator/health", emulator.addr()), &[]).await;
+    assert_eq!(status, StatusCode::OK, "the server still serves");
+}
