@@ -210,7 +210,10 @@ pub fn frame_error(error: FrameError) -> Response {
 }
 
 fn head_too_large(status: StatusCode, message: &str) -> Response {
-    (status, Json(json!({ "error": { "code": "validation_error", "message": message } }))).into_response()
+    let body = ErrorBody {
+        error: ErrorObject { code: ErrorCode::ValidationError, message: message.to_owned(), details: None },
+    };
+    (status, Json(body)).into_response()
 }
 
 #[cfg(test)]
