@@ -217,7 +217,7 @@ fn vendor_shaped(
     if is_json {
         return response;
     }
-    match response.status() {
+    let mut shaped = match response.status() {
         StatusCode::METHOD_NOT_ALLOWED => routing::route_not_found(vendor, method, uri),
         StatusCode::PAYLOAD_TOO_LARGE => {
             let mut shaped = vendor.frame_error(FrameError::PayloadTooLarge);
@@ -225,8 +225,16 @@ fn vendor_shaped(
             shaped.extensions_mut().insert(Denial::new("payload_too_large", detail));
             shaped
         }
-        _ => response,
+        _ => return response,
+    };
+    // The headers the vendor's own layers put on the answer (rate-limit headers, say) stay.
+    for (name, value) in response.headers() {
+        let replaced = [header::CONTENT_TYPE, header::CONTENT_LENGTH].contains(name);
+        if !replaced && !shaped.headers().contains_key(name) {
+            shaped.headers_mut().insert(name.clone(), value.clone());
+        }
     }
+    shaped
 }
 
 impl App {

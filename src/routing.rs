@@ -10,7 +10,9 @@
 //! extension tells the few rules that need it (Portal.io signs the URL as the
 //! client addressed it; Propal builds upload URLs). Before handing over, a body
 //! whose `Content-Length` exceeds `--max-body-bytes` is refused with 413 in the
-//! vendor's own shape; bodies without a length are capped by the extractors.
+//! vendor's own shape, unless the vendor checks sizes itself (after authenticating;
+//! see [`EmulatedVendor::checks_body_size_itself`]); bodies without a length are
+//! capped by the extractors.
 
 use std::{collections::HashMap, sync::Arc};
 
@@ -40,6 +42,8 @@ pub struct Mount {
     pub prefix: &'static str,
     /// The URI as the client sent it, prefix included.
     pub original_uri: Uri,
+    /// `--max-body-bytes`, for a vendor that checks body sizes itself.
+    pub max_body_bytes: usize,
 }
 
 impl Mount {
@@ -158,7 +162,9 @@ impl Dispatcher {
             .get(header::CONTENT_LENGTH)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.parse::<u64>().ok());
-        if let Some(length) = declared.filter(|&n| n > self.max_body_bytes as u64) {
+        if let Some(length) = declared.filter(|&n| n > self.max_body_bytes as u64)
+            && !mounted.vendor.checks_body_size_itself()
+        {
             let mut response = mounted.vendor.frame_error(FrameError::PayloadTooLarge);
             let detail = format!("body of {length} bytes exceeds --max-body-bytes {}", self.max_body_bytes);
             response.extensions_mut().insert(Denial::new("payload_too_large", detail));
@@ -169,7 +175,7 @@ impl Dispatcher {
         if !prefix.is_empty() {
             *request.uri_mut() = strip_prefix(&original_uri, prefix);
         }
-        request.extensions_mut().insert(Mount { vendor, prefix, original_uri });
+        request.extensions_mut().insert(Mount { vendor, prefix, original_uri, max_body_bytes: self.max_body_bytes });
         let mut response = mounted.router.clone().oneshot(request).await.unwrap_or_else(|e| match e {});
         response.extensions_mut().insert(vendor);
         response
@@ -240,7 +246,12 @@ mod tests {
 
     #[test]
     fn public_base_prefers_forwarded_headers() {
-        let mount = Mount { vendor: Vendor::Propal, prefix: "/propal", original_uri: "/propal/v1".parse().unwrap() };
+        let mount = Mount {
+            vendor: Vendor::Propal,
+            prefix: "/propal",
+            original_uri: "/propal/v1".parse().unwrap(),
+            max_body_bytes: 1024,
+        };
         let mut headers = HeaderMap::new();
         headers.insert("host", "localhost:8080".parse().unwrap());
         assert_eq!(mount.public_base(&headers), "http://localhost:8080/propal");

@@ -131,4 +131,13 @@ pub trait EmulatedVendor: Send + Sync + 'static {
 
     /// A frame error in the vendor's own error shape.
     fn frame_error(&self, error: FrameError) -> Response;
+
+    /// Whether the vendor's own layers refuse a declared `Content-Length` over the limit
+    /// (so that, say, authentication answers first, or a route takes larger bodies). When
+    /// false, the frame refuses such a request before the vendor runs. Either way the
+    /// frame's `--max-body-bytes` caps the vendor's body extractors unless a route sets
+    /// its own `DefaultBodyLimit`, and [`crate::routing::Mount`] carries the limit.
+    fn checks_body_size_itself(&self) -> bool {
+        false
+    }
 }

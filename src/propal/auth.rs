@@ -26,7 +26,10 @@ use super::{
     limits::Admission,
     state::{KeyRecord, Org, PropalState, Record, Store},
 };
-use crate::journal::Trail;
+use crate::{
+    journal::{Denial, Trail},
+    routing::Mount,
+};
 
 /// A Propal key as presented: `pp_live_` + base64url. Only [`ApiKey::parse`] builds one.
 pub struct ApiKey(String);
@@ -238,7 +241,7 @@ pub async fn authenticate(State(state): State<Arc<PropalState>>, mut request: Re
     trail.set_account(org.id.to_string());
     let limit = state.settings.propal_rate_limit;
     let admission = org.window.lock().unwrap().admit(now, limit);
-    let mut response = match admission {
+    let response = match admission {
         Admission::Refused { retry_after_secs, .. } => {
             let detail = format!(
                 "organization {} used {limit} of {limit} requests in the sliding hour; next slot in {retry_after_secs} s",
@@ -250,6 +253,13 @@ pub async fn authenticate(State(state): State<Arc<PropalState>>, mut request: Re
         Admission::Admitted { remaining, .. } => {
             trail.pass("rate_limit", format!("{remaining} of {limit} left in the sliding hour"));
             key.touch(now);
+            // The frame leaves the declared body size to us, so that it comes after the key check.
+            if let Some(too_large) = declared_too_large(&request) {
+                trail.fail("body_size", too_large.clone());
+                let mut response = PropalError::PayloadTooLarge.into_response();
+                response.extensions_mut().insert(Denial::new("payload_too_large", too_large));
+                return with_rate_headers(response, limit, admission);
+            }
             let scopes = key.meta().scopes.clone();
             request.extensions_mut().insert(Caller {
                 key: Arc::clone(&key),
@@ -262,11 +272,23 @@ pub async fn authenticate(State(state): State<Arc<PropalState>>, mut request: Re
             next.run(request).await
         }
     };
+    with_rate_headers(response, limit, admission)
+}
+
+/// The `X-RateLimit-*` headers of an authenticated answer (docs: rate limiting).
+fn with_rate_headers(mut response: Response, limit: u32, admission: Admission) -> Response {
     let headers = response.headers_mut();
     headers.insert("x-ratelimit-limit", HeaderValue::from(limit));
     headers.insert("x-ratelimit-remaining", HeaderValue::from(admission.remaining()));
     headers.insert("x-ratelimit-reset", HeaderValue::from(admission.reset_unix()));
     response
+}
+
+/// Why a declared `Content-Length` is over the frame's limit, if it is.
+fn declared_too_large(request: &Request) -> Option<String> {
+    let limit = request.extensions().get::<Mount>()?.max_body_bytes;
+    let length: u64 = request.headers().get(header::CONTENT_LENGTH)?.to_str().ok()?.parse().ok()?;
+    (length > limit as u64).then(|| format!("body of {length} bytes exceeds --max-body-bytes {limit}"))
 }
 
 #[cfg(test)]

@@ -22,7 +22,7 @@ pub mod state;
 use std::sync::Arc;
 
 use axum::{
-    extract::State,
+    extract::{DefaultBodyLimit, State},
     http::{Method, Uri},
     middleware,
     response::Response,
@@ -74,7 +74,10 @@ impl EmulatedVendor for PropalState {
             .fallback(not_found)
             .layer(middleware::from_fn_with_state(Arc::clone(&self), auth::authenticate));
         docs::rate_limit_headers(authenticated.get_openapi_mut());
-        let signed_upload = OpenApiRouter::new().routes(routes!(media::upload_media_bytes));
+        // Its own body limit, inside the frame's: the upload does not go through the API in production.
+        let signed_upload = OpenApiRouter::new()
+            .routes(routes!(media::upload_media_bytes))
+            .layer(DefaultBodyLimit::max(self.settings.propal_max_upload_bytes));
         authenticated.merge(signed_upload).with_state(self)
     }
 
@@ -96,6 +99,12 @@ impl EmulatedVendor for PropalState {
 
     fn frame_error(&self, error: FrameError) -> Response {
         error::frame_error(error)
+    }
+
+    /// The key check answers before the size check (401 → 429 → 413), and the signed
+    /// upload URL takes `--propal-max-upload-bytes`.
+    fn checks_body_size_itself(&self) -> bool {
+        true
     }
 }
 

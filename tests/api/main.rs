@@ -7,6 +7,7 @@ mod openapi_check;
 
 mod admin;
 mod propal;
+mod propal_audit;
 mod propal_media_metrics;
 mod propal_resources;
 mod routing;

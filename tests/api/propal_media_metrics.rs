@@ -414,15 +414,24 @@ async fn metrics_sales_buckets_approved_deals_by_closing_period() {
         metric(&app, &key, "/v1/metrics/sales?period=yearly").await,
         json!({"period": "yearly", "series": [{"period_start": "2026-01-01", "count": 2, "value": 17350.0}]})
     );
+    // The REST guide lists hourly too (reference §6.7).
+    assert_eq!(
+        metric(&app, &key, "/v1/metrics/sales?period=hourly").await,
+        json!({"period": "hourly", "series": [
+            {"period_start": "2026-02-12T11:00:00.000Z", "count": 1, "value": 8850.0},
+            {"period_start": "2026-02-20T10:00:00.000Z", "count": 1, "value": 8500.0},
+        ]})
+    );
 }
 
 #[tokio::test]
 async fn metrics_sales_rejects_an_unknown_period() {
     let app = TestApp::new();
     let key = app.propal_key(FULL_ACCESS).await;
-    let r = app.propal(Method::GET, &key, "/v1/metrics/sales?period=hourly", None).await;
+    let r = app.propal(Method::GET, &key, "/v1/metrics/sales?period=quarterly", None).await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
-    let message = "Invalid enum value. Expected 'daily' | 'weekly' | 'monthly' | 'yearly', received 'hourly'";
+    let message =
+        "Invalid enum value. Expected 'hourly' | 'daily' | 'weekly' | 'monthly' | 'yearly', received 'quarterly'";
     assert_eq!(
         r.json,
         json!({"error": {

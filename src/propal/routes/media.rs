@@ -13,7 +13,10 @@ use std::sync::Arc;
 use axum::{
     Extension, Json,
     body::Bytes,
-    extract::{Path, RawQuery, State, rejection::PathRejection},
+    extract::{
+        Path, RawQuery, State,
+        rejection::{BytesRejection, PathRejection},
+    },
     http::{HeaderMap, StatusCode},
     response::{IntoResponse, Response},
 };
@@ -264,24 +267,27 @@ pub async fn delete_media_file(caller: Caller, PathId(id): PathId) -> Result<Sta
         (status = 200, description = "Stored; the file is `uploaded`", body = MediaFile),
         (status = 403, description = "Unknown, used, expired or deleted upload URL", body = ErrorBody,
             example = json!({"error": {"code": "forbidden", "message": "Upload URL is invalid or has expired."}})),
-        TooLarge,
+        (status = 413, description = "The body exceeds --propal-max-upload-bytes (the URL stays usable)", body = ErrorBody,
+            example = json!({"error": {"code": "validation_error", "message": "Request body too large."}})),
     ))]
 pub async fn upload_media_bytes(
     State(state): State<Arc<PropalState>>,
     trail: Trail,
     segments: Result<Path<(String, String)>, PathRejection>,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Response {
     let Ok(Path((org_id, token))) = segments else {
         return upload_refused("the upload URL's path does not decode".to_owned());
     };
-    let mut response = upload(&state, &trail, &org_id, &token, &body);
+    let limit = state.settings.propal_max_upload_bytes;
+    let mut response = upload(&state, &trail, &org_id, &token, body.map_err(|_| limit));
     // The token is a credential: the journal keeps the path without it.
     response.extensions_mut().insert(Redact(token));
     response
 }
 
-fn upload(state: &PropalState, trail: &Trail, org_id: &str, token: &str, body: &Bytes) -> Response {
+/// The token's checks, then the body's size (a refused body leaves the token usable), then the store.
+fn upload(state: &PropalState, trail: &Trail, org_id: &str, token: &str, body: Result<Bytes, usize>) -> Response {
     let Some(org) = Uuid::parse_str(org_id).ok().and_then(|id| state.store().org(id)) else {
         return upload_refused(format!("no organization `{org_id}`"));
     };
@@ -289,16 +295,26 @@ fn upload(state: &PropalState, trail: &Trail, org_id: &str, token: &str, body: &
     let now = state.clock.now();
     let hash = token_hash(token);
     let mut data = org.data();
-    // One use: the token is gone whatever follows.
-    let Some((id, expires_at)) = data.uploads.remove(&hash) else {
+    let Some(&(id, expires_at)) = data.uploads.get(&hash) else {
         return upload_refused(format!(
             "no pending upload token with SHA-256 {}... (never issued, used or deleted)",
             &hash[..12]
         ));
     };
     if expires_at <= now {
+        data.uploads.remove(&hash);
         return upload_refused(format!("the upload token of media {id} expired at {}", ms::format(expires_at)));
     }
+    let Ok(body) = body else {
+        let limit = body.err().unwrap_or_default();
+        trail.fail("body_size", format!("the upload is larger than --propal-max-upload-bytes {limit}"));
+        let mut response = PropalError::PayloadTooLarge.into_response();
+        let detail = format!("upload body exceeds --propal-max-upload-bytes {limit}");
+        response.extensions_mut().insert(Denial::new("payload_too_large", detail));
+        return response;
+    };
+    // One use: the token is gone from here on.
+    data.uploads.remove(&hash);
     let Some(media) = data.media.get_mut(&id) else {
         return upload_refused(format!("media {id} is gone"));
     };

@@ -23,11 +23,13 @@ use crate::propal::{
     model::{DealStatus, Member, Proposal},
 };
 
-/// The `period` of `/v1/metrics/sales`: the MCP tool's weekly, monthly and yearly plus daily.
+/// The `period` of `/v1/metrics/sales`: the REST guide's hourly, daily and weekly, and
+/// the MCP tool's weekly, monthly and yearly (reference §6.7).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
 #[schema(as = PropalSalesPeriod)]
 pub enum Period {
+    Hourly,
     Daily,
     Weekly,
     Monthly,
@@ -35,12 +37,13 @@ pub enum Period {
 }
 
 impl Period {
-    pub const ALL: [Period; 4] = [Period::Daily, Period::Weekly, Period::Monthly, Period::Yearly];
+    pub const ALL: [Period; 5] = [Period::Hourly, Period::Daily, Period::Weekly, Period::Monthly, Period::Yearly];
     /// INFERRED: the period when none is given.
     pub const DEFAULT: Period = Period::Monthly;
 
     pub fn as_str(self) -> &'static str {
         match self {
+            Period::Hourly => "hourly",
             Period::Daily => "daily",
             Period::Weekly => "weekly",
             Period::Monthly => "monthly",
@@ -123,9 +126,9 @@ pub struct Sales {
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(as = PropalSalesPoint)]
 pub struct SalesPoint {
-    /// The period's first UTC day, `YYYY-MM-DD`.
-    #[schema(value_type = String, format = Date)]
-    pub period_start: Date,
+    /// The period's start in UTC: `YYYY-MM-DD`, or for `hourly` the hour
+    /// (`2026-02-12T11:00:00.000Z`).
+    pub period_start: String,
     pub count: usize,
     pub value: f64,
 }
@@ -345,7 +348,7 @@ fn conversion_of(proposals: &[&Proposal]) -> Conversion {
 /// oldest first. INFERRED: periods without a sale are left out, not zero-filled;
 /// an approved proposal without `closed_at` is not counted.
 fn sales_of(proposals: &[&Proposal], period: Period) -> Sales {
-    let mut buckets: BTreeMap<Date, (usize, f64)> = BTreeMap::new();
+    let mut buckets: BTreeMap<(Date, i8), (usize, f64)> = BTreeMap::new();
     for p in proposals.iter().filter(|p| p.deal_status == DealStatus::Approved) {
         let Some(closed_at) = p.closed_at else { continue };
         let bucket = buckets.entry(period_start(closed_at, period)).or_default();
@@ -354,20 +357,27 @@ fn sales_of(proposals: &[&Proposal], period: Period) -> Sales {
     }
     let series = buckets
         .into_iter()
-        .map(|(period_start, (count, value))| SalesPoint { period_start, count, value: round(value, 2) })
+        .map(|((day, hour), (count, value))| {
+            let period_start =
+                if period == Period::Hourly { format!("{day}T{hour:02}:00:00.000Z") } else { day.to_string() };
+            SalesPoint { period_start, count, value: round(value, 2) }
+        })
         .collect();
     Sales { period, series }
 }
 
-/// The first UTC day of the period holding `at`.
-fn period_start(at: Timestamp, period: Period) -> Date {
-    let date = at.to_zoned(TimeZone::UTC).date();
-    match period {
+/// The first UTC day (and, hourly, hour) of the period holding `at`.
+fn period_start(at: Timestamp, period: Period) -> (Date, i8) {
+    let zoned = at.to_zoned(TimeZone::UTC);
+    let date = zoned.date();
+    let day = match period {
+        Period::Hourly => return (date, zoned.hour()),
         Period::Daily => date,
         Period::Weekly => date.saturating_sub(i64::from(date.weekday().to_monday_zero_offset()).days()),
         Period::Yearly => date.first_of_year(),
         Period::Monthly => date.first_of_month(),
-    }
+    };
+    (day, 0)
 }
 
 /// One row per member, in the organization's member order, by `created_by`.
@@ -452,12 +462,16 @@ mod tests {
     #[test]
     fn weeks_start_on_monday_and_months_on_the_first() {
         // 2026-02-12 is a Thursday; 2026-02-15 a Sunday; 2026-02-16 a Monday.
-        assert_eq!(period_start(at("2026-02-12T11:00:00Z"), Period::Weekly).to_string(), "2026-02-09");
-        assert_eq!(period_start(at("2026-02-15T23:59:59Z"), Period::Weekly).to_string(), "2026-02-09");
-        assert_eq!(period_start(at("2026-02-16T00:00:00Z"), Period::Weekly).to_string(), "2026-02-16");
-        assert_eq!(period_start(at("2026-02-12T11:00:00Z"), Period::Daily).to_string(), "2026-02-12");
-        assert_eq!(period_start(at("2026-02-12T11:00:00Z"), Period::Monthly).to_string(), "2026-02-01");
-        assert_eq!(period_start(at("2026-02-12T11:00:00Z"), Period::Yearly).to_string(), "2026-01-01");
+        assert_eq!(period_start(at("2026-02-12T11:00:00Z"), Period::Weekly).0.to_string(), "2026-02-09");
+        assert_eq!(period_start(at("2026-02-15T23:59:59Z"), Period::Weekly).0.to_string(), "2026-02-09");
+        assert_eq!(period_start(at("2026-02-16T00:00:00Z"), Period::Weekly).0.to_string(), "2026-02-16");
+        assert_eq!(period_start(at("2026-02-12T11:00:00Z"), Period::Daily).0.to_string(), "2026-02-12");
+        assert_eq!(period_start(at("2026-02-12T11:00:00Z"), Period::Monthly).0.to_string(), "2026-02-01");
+        assert_eq!(period_start(at("2026-02-12T11:00:00Z"), Period::Yearly).0.to_string(), "2026-01-01");
+        assert_eq!(
+            period_start(at("2026-02-12T11:59:59Z"), Period::Hourly),
+            (at("2026-02-12T00:00:00Z").to_zoned(TimeZone::UTC).date(), 11)
+        );
     }
 
     fn denied(reason: Option<&str>) -> Proposal {
