@@ -1,11 +1,16 @@
 //! Propal (`reference/propal.md`, CONTRACT §5.2): `Bearer pp_live_…` keys looked
 //! up by SHA-256, 20 scopes, a sliding hourly budget per organization, cursor
-//! pagination and the 27 REST routes of reference §6.0 (MCP is out of scope).
+//! pagination and the REST API of reference §6.0 (36 operations on 21 paths; MCP is
+//! out of scope).
 //!
-//! Every route under `/v1` (and any unknown path) passes [`auth::authenticate`] (401, then 429, and the
-//! `X-RateLimit-*` headers on whatever follows); each handler's first line is its
-//! scope check (403), then the resource (404), then the body (400). The media
-//! upload target is a signed URL, so it is outside the key check.
+//! Every route under `/v1` (and any unknown path) passes [`auth::authenticate`] (401,
+//! then 429, then a declared body over the limit, 413, and the `X-RateLimit-*` headers
+//! on whatever follows); each handler's first line is its scope check (403), then the
+//! resource (404), then the body (400). The media upload target is a signed URL, so it
+//! is outside the key check, with its own body limit.
+//!
+//! Each handler carries its `#[utoipa::path]` and is registered with `routes!`, so the
+//! OpenAPI document is generated from this router; [`docs`] holds the shared pieces.
 
 pub mod admin;
 pub mod auth;
