@@ -1,7 +1,7 @@
 //! Reading request bodies and query strings into checked values, collecting every
 //! problem as a `details` entry (docs: errors, `validation_error`).
 //!
-//! A body is declared once with [`body!`]: the struct, its OpenAPI schema and its
+//! A body is declared once with `body!`: the struct, its OpenAPI schema and its
 //! reader come from the same field list, so what the document says a body holds is
 //! what the handler reads. Each field's type is a small [`BodyField`] that knows its
 //! checks, its messages and its schema: [`Text`], [`Email`], [`Number`], [`OneOf`],

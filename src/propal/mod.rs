@@ -170,4 +170,35 @@ mod tests {
         }
         assert_eq!(operations, 37, "36 API operations and the signed upload");
     }
+
+    /// Every example the document shows (schemas and responses) is a valid instance.
+    #[test]
+    fn every_example_matches_its_schema() {
+        let doc = document();
+        let check = |schema: &Value, example: &Value, what: &str| {
+            let root = serde_json::json!({"components": doc["components"].clone(), "allOf": [schema]});
+            let validator = jsonschema::validator_for(&root).unwrap_or_else(|e| panic!("{what}: {e}"));
+            let problems: Vec<String> = validator.iter_errors(example).map(|e| e.to_string()).collect();
+            assert!(problems.is_empty(), "{what}: {problems:?}");
+        };
+        let mut examples = 0;
+        for (name, schema) in doc["components"]["schemas"].as_object().unwrap() {
+            if let Some(example) = schema.get("example") {
+                check(schema, example, name);
+                examples += 1;
+            }
+        }
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            for (method, op) in item.as_object().unwrap() {
+                for (status, response) in op["responses"].as_object().unwrap() {
+                    let content = &response["content"]["application/json"];
+                    if let Some(example) = content.get("example") {
+                        check(&content["schema"], example, &format!("{method} {path} {status}"));
+                        examples += 1;
+                    }
+                }
+            }
+        }
+        assert!(examples > 100, "{examples}");
+    }
 }

@@ -254,12 +254,18 @@ pub struct ProposalView {
     pub slug: String,
     pub deal_status: DealStatus,
     pub page_status: PageStatus,
+    #[schema(required)]
     pub lead_id: Option<Uuid>,
     /// The lead's name, looked up.
+    #[schema(required)]
     pub lead_name: Option<String>,
+    #[schema(required)]
     pub template_id: Option<Uuid>,
+    #[schema(required)]
     pub theme_id: Option<Uuid>,
+    #[schema(required)]
     pub language: Option<String>,
+    #[schema(required)]
     pub proposal_product_id: Option<Uuid>,
     pub has_password: bool,
     pub allow_client_to_sign: bool,
@@ -277,68 +283,95 @@ pub struct ProposalView {
     #[schema(value_type = String, format = DateTime)]
     pub proposal_updated_at: Timestamp,
     #[serde(with = "ms::option")]
-    #[schema(value_type = Option<String>, format = DateTime)]
+    #[schema(required, value_type = Option<String>, format = DateTime)]
     pub published_at: Option<Timestamp>,
 }
 
 /// A lead: every key always present (docs: Get a lead).
 #[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
-#[schema(as = PropalLead)]
+#[schema(as = PropalLead, example = json!({"id": "7061ef6a-e009-4cf5-99d4-4deebcfb3e17", "name": "Acme Corp",
+    "email": "contact@acme.example", "company": "Acme Corp", "phone": "+33 4 72 00 00 00", "website": null, "address": null,
+    "city": "Lyon", "state": null, "zip": null, "country": "FR", "siret": "12345678900012", "tva": "FR12345678901",
+    "language": "fr", "status": "qualified", "created_at": "2026-02-03T09:15:00.000Z", "updated_at": null}))]
 #[serde(deny_unknown_fields)]
 pub struct Lead {
     pub id: Uuid,
     pub name: String,
+    #[schema(required)]
     pub email: Option<String>,
+    #[schema(required)]
     pub company: Option<String>,
+    #[schema(required)]
     pub phone: Option<String>,
+    #[schema(required)]
     pub website: Option<String>,
+    #[schema(required)]
     pub address: Option<String>,
+    #[schema(required)]
     pub city: Option<String>,
+    #[schema(required)]
     pub state: Option<String>,
+    #[schema(required)]
     pub zip: Option<String>,
+    #[schema(required)]
     pub country: Option<String>,
+    #[schema(required)]
     pub siret: Option<String>,
+    #[schema(required)]
     pub tva: Option<String>,
+    #[schema(required)]
     pub language: Option<String>,
     pub status: String,
     #[serde(with = "ms")]
     #[schema(value_type = String, format = DateTime)]
     pub created_at: Timestamp,
     #[serde(with = "ms::option")]
-    #[schema(value_type = Option<String>, format = DateTime)]
+    #[schema(required, value_type = Option<String>, format = DateTime)]
     pub updated_at: Option<Timestamp>,
 }
 
 /// A catalog product (INFERRED shape: reference §6.3).
 #[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
-#[schema(as = PropalProduct)]
+#[schema(as = PropalProduct, example = json!({"id": "0dc5f2b1-d97a-4e9b-946c-a8d99e514832", "name": "Website redesign",
+    "description": "Design and build of a marketing site", "price": 8500.0, "currency": "EUR", "tax_rate": 20.0,
+    "unit": "project", "created_at": "2025-10-01T09:00:00.000Z", "updated_at": null}))]
 #[serde(deny_unknown_fields)]
 pub struct Product {
     pub id: Uuid,
     pub name: String,
+    #[schema(required)]
     pub description: Option<String>,
     pub price: f64,
     pub currency: String,
+    #[schema(required)]
     pub tax_rate: Option<f64>,
+    #[schema(required)]
     pub unit: Option<String>,
     #[serde(with = "ms")]
     #[schema(value_type = String, format = DateTime)]
     pub created_at: Timestamp,
     #[serde(with = "ms::option")]
-    #[schema(value_type = Option<String>, format = DateTime)]
+    #[schema(required, value_type = Option<String>, format = DateTime)]
     pub updated_at: Option<Timestamp>,
 }
 
 /// A template (docs: Create a template from a proposal); `organization_id` null for global ones.
 #[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
-#[schema(as = PropalTemplate)]
+#[schema(as = PropalTemplate, example = json!({"id": "51aff689-4b87-484e-9c25-9c9fd897cb42", "title": "Agency proposal",
+    "category": "Marketing", "image": "https://cdn.propal.example/templates/agency.png", "color": "#4F46E5",
+    "organization_id": null, "created_at": "2025-06-01T00:00:00.000Z"}))]
 #[serde(deny_unknown_fields)]
 pub struct Template {
     pub id: Uuid,
+    #[schema(required)]
     pub title: Option<String>,
+    #[schema(required)]
     pub category: Option<String>,
+    #[schema(required)]
     pub image: Option<String>,
+    #[schema(required)]
     pub color: Option<String>,
+    #[schema(required)]
     pub organization_id: Option<Uuid>,
     #[serde(with = "ms")]
     #[schema(value_type = String, format = DateTime)]
@@ -360,14 +393,19 @@ pub struct ThemeColors {
 #[schema(as = PropalSectionStyle)]
 #[serde(deny_unknown_fields)]
 pub struct SectionStyle {
+    #[schema(required)]
     pub id: Option<String>,
     pub background: String,
+    #[schema(required)]
     pub text: Option<String>,
 }
 
 /// A theme (INFERRED REST shape from the MCP theming model).
 #[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
-#[schema(as = PropalTheme)]
+#[schema(as = PropalTheme, example = json!({"id": "5cab0670-ab02-4090-8179-df60b610618c", "name": "Matcha",
+    "colors": {"page_bg": "#F4F7F0", "accent": "#5B8C51", "text": "#1F2A1C"}, "title_font": "inter", "body_font": "inter",
+    "radius": 0.8, "button_radius": 0.5, "section_styles": [{"id": "highlight", "background": "#5B8C51", "text": "#FFFFFF"}],
+    "created_at": "2025-10-05T09:00:00.000Z", "updated_at": null}))]
 #[serde(deny_unknown_fields)]
 pub struct Theme {
     pub id: Uuid,
@@ -382,7 +420,7 @@ pub struct Theme {
     #[schema(value_type = String, format = DateTime)]
     pub created_at: Timestamp,
     #[serde(with = "ms::option")]
-    #[schema(value_type = Option<String>, format = DateTime)]
+    #[schema(required, value_type = Option<String>, format = DateTime)]
     pub updated_at: Option<Timestamp>,
 }
 
@@ -403,15 +441,17 @@ pub struct MediaFile {
     pub id: Uuid,
     pub file_name: String,
     pub content_type: String,
+    #[schema(required)]
     pub folder: Option<String>,
     pub path: String,
+    #[schema(required)]
     pub size: Option<u64>,
     pub status: MediaStatus,
     #[serde(with = "ms")]
     #[schema(value_type = String, format = DateTime)]
     pub created_at: Timestamp,
     #[serde(with = "ms::option")]
-    #[schema(value_type = Option<String>, format = DateTime)]
+    #[schema(required, value_type = Option<String>, format = DateTime)]
     pub uploaded_at: Option<Timestamp>,
 }
 

@@ -159,7 +159,7 @@ pub struct Pagination {
     /// Whether items remain after this page.
     pub has_more: bool,
     /// Pass it as `after` for the next page; `null` on the last page.
-    #[schema(example = "ZGVmLTQ1Ng")]
+    #[schema(required, example = "ZGVmLTQ1Ng")]
     pub next_cursor: Option<String>,
     /// Items matching the query across all pages.
     pub total_count: usize,

@@ -129,8 +129,10 @@ pub struct MediaUpload {
     pub id: Uuid,
     pub file_name: String,
     pub content_type: String,
+    #[schema(required)]
     pub folder: Option<String>,
     pub path: String,
+    #[schema(required)]
     pub size: Option<u64>,
     pub status: MediaStatus,
     /// `PUT` the bytes here, once, before `upload_expires_at`; no API key needed.
@@ -142,7 +144,7 @@ pub struct MediaUpload {
     #[schema(value_type = String, format = DateTime)]
     pub created_at: Timestamp,
     #[serde(with = "ms::option")]
-    #[schema(value_type = Option<String>, format = DateTime)]
+    #[schema(required, value_type = Option<String>, format = DateTime)]
     pub uploaded_at: Option<Timestamp>,
 }
 

@@ -157,7 +157,9 @@ pub struct MemberPerformance {
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(as = PropalProposalTiming)]
 pub struct Timing {
+    #[schema(required)]
     pub average_hours_to_first_view: Option<f64>,
+    #[schema(required)]
     pub average_hours_to_close: Option<f64>,
     pub samples_viewed: usize,
     pub samples_closed: usize,
