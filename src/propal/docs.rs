@@ -4,8 +4,8 @@
 //! authenticated answer.
 //!
 //! Each handler's `#[utoipa::path]` lists its statuses with these types:
-//! `responses((status = 200, body = …), Refusals, Forbidden, NotFound, Invalid, TooLarge)`.
-//! [`Refusals`] (401, 429, 500) comes from [`super::auth::authenticate`], which guards
+//! `responses((status = 200, body = …), Refusals, Forbidden, NotFound, Invalid)`.
+//! [`Refusals`] (401, 413, 429, 500) comes from [`super::auth::authenticate`], which guards
 //! every `/v1` route; [`rate_limit_headers`] documents the headers that same layer adds.
 
 use std::collections::BTreeMap;
@@ -60,7 +60,9 @@ fn error_example(code: &str, message: &str) -> Value {
     json!({ "error": { "code": code, "message": message } })
 }
 
-/// What the key check answers before any handler runs: 401, 429 (with `Retry-After`), and 500.
+/// What the key check answers before any handler runs, on every operation it guards:
+/// 401, 429 (with `Retry-After`), 413 for a declared body over `--max-body-bytes`
+/// (whatever the method), and 500.
 pub struct Refusals;
 
 impl IntoResponses for Refusals {
@@ -82,9 +84,14 @@ impl IntoResponses for Refusals {
                 .description(Some("Seconds until the oldest counted request leaves the window"))
                 .build(),
         );
+        let too_large = error_response(
+            "The body exceeds --max-body-bytes (checked after the key)",
+            error_example("validation_error", "Request body too large."),
+        );
         let internal = error_response("A handler failed", error_example("internal_error", "Internal server error."));
         BTreeMap::from([
             ("401".to_owned(), unauthorized),
+            ("413".to_owned(), too_large),
             ("429".to_owned(), limited.into()),
             ("500".to_owned(), internal),
         ])
@@ -123,16 +130,6 @@ impl IntoResponses for Invalid {
             "400".to_owned(),
             error_response("Invalid body or query; `details` lists every problem", example),
         )])
-    }
-}
-
-/// 413: the body is larger than the limit.
-pub struct TooLarge;
-
-impl IntoResponses for TooLarge {
-    fn responses() -> BTreeMap<String, RefOr<Response>> {
-        let example = error_example("validation_error", "Request body too large.");
-        BTreeMap::from([("413".to_owned(), error_response("The body exceeds --max-body-bytes", example))])
     }
 }
 

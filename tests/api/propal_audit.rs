@@ -256,6 +256,19 @@ async fn an_oversized_body_is_401_without_a_key_and_413_with_rate_headers_with_o
     assert_eq!(with_key.json, json!({"error": {"code": "validation_error", "message": "Request body too large."}}));
     assert_rate_headers(&with_key);
     assert!(with_key.header("x-emulator-explain").is_some_and(|e| e.starts_with("payload_too_large; ")));
+
+    // Any method may declare a body: a GET with one over the limit is refused the same way.
+    let auth = format!("Bearer {key}");
+    let get = app
+        .send(raw_request(
+            Method::GET,
+            "/propal/v1/leads",
+            body.clone(),
+            &[("content-length", &length), ("authorization", &auth)],
+        ))
+        .await;
+    assert_eq!(get.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", get.text);
+    assert_rate_headers(&get);
 }
 
 // --- item 11: the signed upload's own limit -----------------------------------

@@ -6,7 +6,7 @@ use utoipa::IntoParams;
 
 use crate::propal::{
     auth::{Caller, Scope},
-    docs::{Forbidden, Invalid, NotFound, Refusals, TooLarge},
+    docs::{Forbidden, Invalid, NotFound, Refusals},
     error::PropalError,
     input::{Change, Email, MAX_TEXT, PathId, Text, body, query_pairs, query_value},
     model::{Lead, millis},
@@ -85,7 +85,7 @@ pub async fn list_leads(caller: Caller, RawQuery(query): RawQuery) -> Result<Jso
 
 /// Create a lead.
 #[utoipa::path(post, path = "/v1/leads", tag = "propal", request_body = NewLead,
-    responses((status = 201, description = "The lead", body = Lead), Refusals, Forbidden, Invalid, TooLarge),
+    responses((status = 201, description = "The lead", body = Lead), Refusals, Forbidden, Invalid),
     security(("propal_key" = ["leads:write"])))]
 pub async fn create_lead(caller: Caller, body: Bytes) -> Result<(StatusCode, Json<Lead>), PropalError> {
     caller.require(Scope::LeadsWrite)?;
@@ -141,7 +141,7 @@ pub async fn get_lead(caller: Caller, PathId(id): PathId) -> Result<Json<Lead>, 
 /// Update a lead (docs: Update a lead).
 #[utoipa::path(patch, path = "/v1/leads/{id}", tag = "propal",
     params(("id" = String, Path, description = "Lead UUID")), request_body = LeadChange,
-    responses((status = 200, description = "Updated lead", body = Lead), Refusals, Forbidden, NotFound, Invalid, TooLarge),
+    responses((status = 200, description = "Updated lead", body = Lead), Refusals, Forbidden, NotFound, Invalid),
     security(("propal_key" = ["leads:write"])))]
 pub async fn update_lead(caller: Caller, PathId(id): PathId, body: Bytes) -> Result<Json<Lead>, PropalError> {
     let id = caller.record_id::<Lead>(Scope::LeadsWrite, &id)?;

@@ -31,7 +31,7 @@ use crate::{
     journal::{Denial, Redact, Trail},
     propal::{
         auth::{Caller, Scope},
-        docs::{Forbidden, Invalid, NotFound, Refusals, TooLarge},
+        docs::{Forbidden, Invalid, NotFound, Refusals},
         error::{ErrorBody, ErrorCode, ErrorObject, PropalError},
         input::{BodyField, Change, Fields, MAX_TEXT, PathId, body, query_pairs, query_value, string_schema},
         model::{MediaFile, MediaStatus, millis, ms},
@@ -177,7 +177,7 @@ pub struct FolderFilter {
 /// Ask for a signed upload URL (step 1 of the quickstart's upload).
 #[utoipa::path(post, path = "/v1/media/files", tag = "propal", request_body = NewMediaFile,
     responses((status = 201, description = "The pending file and its upload URL", body = MediaUpload),
-        Refusals, Forbidden, Invalid, TooLarge),
+        Refusals, Forbidden, Invalid),
     security(("propal_key" = ["media:write"])))]
 pub async fn create_media_file(
     caller: Caller,

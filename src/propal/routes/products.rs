@@ -11,7 +11,7 @@ use utoipa::{IntoParams, openapi::RefOr};
 
 use crate::propal::{
     auth::{Caller, Scope},
-    docs::{Forbidden, Invalid, NotFound, Refusals, TooLarge},
+    docs::{Forbidden, Invalid, NotFound, Refusals},
     error::PropalError,
     input::{BodyField, Change, Fields, MAX_TEXT, Number, PathId, Text, body, query_pairs, query_value, string_schema},
     model::{Product, millis},
@@ -102,7 +102,7 @@ pub async fn list_products(caller: Caller, RawQuery(query): RawQuery) -> Result<
 
 /// Create a catalog product.
 #[utoipa::path(post, path = "/v1/products", tag = "propal", request_body = NewProduct,
-    responses((status = 201, description = "The product", body = Product), Refusals, Forbidden, Invalid, TooLarge),
+    responses((status = 201, description = "The product", body = Product), Refusals, Forbidden, Invalid),
     security(("propal_key" = ["products:write"])))]
 pub async fn create_product(caller: Caller, body: Bytes) -> Result<(StatusCode, Json<Product>), PropalError> {
     caller.require(Scope::ProductsWrite)?;
@@ -145,7 +145,7 @@ pub async fn get_product(caller: Caller, PathId(id): PathId) -> Result<Json<Prod
 /// Update a catalog product.
 #[utoipa::path(patch, path = "/v1/products/{id}", tag = "propal",
     params(("id" = String, Path, description = "Product UUID")), request_body = ProductChange,
-    responses((status = 200, description = "The product", body = Product), Refusals, Forbidden, NotFound, Invalid, TooLarge),
+    responses((status = 200, description = "The product", body = Product), Refusals, Forbidden, NotFound, Invalid),
     security(("propal_key" = ["products:write"])))]
 pub async fn update_product(caller: Caller, PathId(id): PathId, body: Bytes) -> Result<Json<Product>, PropalError> {
     let id = caller.record_id::<Product>(Scope::ProductsWrite, &id)?;

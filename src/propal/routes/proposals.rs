@@ -12,8 +12,8 @@ use uuid::Uuid;
 
 use crate::propal::{
     auth::{Caller, Scope},
-    docs::{Forbidden, Invalid, NotFound, Refusals, TooLarge},
-    error::{Detail, PropalError},
+    docs::{Forbidden, Invalid, NotFound, Refusals},
+    error::{Detail, ErrorBody, PropalError},
     input::{
         Change, Choices, JsonObject, List, MAX_TEXT, OneOf, PathId, Text, body, invalid_enum, query_pairs, query_value,
     },
@@ -31,6 +31,9 @@ const DEFAULT_SETTINGS: ProposalSettings = ProposalSettings {
     allow_payment: false,
     allow_client_to_download_pdf: true,
 };
+
+/// `products[]`: any number of rows (the body limit bounds them).
+type ProductRows = List<ProductRow, { usize::MAX }>;
 
 /// The documented proposal languages.
 #[derive(Debug)]
@@ -55,7 +58,7 @@ body! {
         pub proposal_product_id: Change<Uuid>,
         pub settings: Change<SettingsChange>,
         /// Catalog products (as bundles) with their payment terms.
-        pub products: Change<List<ProductRow, { usize::MAX }>>,
+        pub products: Change<ProductRows>,
         pub allow_client_to_sign: Option<bool>,
         pub allow_client_to_deny: Option<bool>,
         pub allow_payment: Option<bool>,
@@ -150,8 +153,8 @@ pub async fn list_proposals(
     responses(
         (status = 201, description = "Created", body = Created),
         Refusals, Forbidden,
-        (status = 404, description = "A referenced template, lead, theme, product or proposal product is not the organization's", body = crate::propal::error::ErrorBody),
-        Invalid, TooLarge,
+        (status = 404, description = "A referenced template, lead, theme, product or proposal product is not the organization's", body = ErrorBody),
+        Invalid,
     ),
     security(("propal_key" = ["proposals:write"])))]
 pub async fn create_proposal(caller: Caller, body: Bytes) -> Result<(StatusCode, Json<Created>), PropalError> {
@@ -178,7 +181,7 @@ pub async fn create_proposal(caller: Caller, body: Bytes) -> Result<(StatusCode,
     if let Some(id) = proposal_product_id {
         check_proposal_product(&data, id)?;
     }
-    let rows = input.products.set().map(|List(rows): List<ProductRow, { usize::MAX }>| rows).unwrap_or_default();
+    let rows = input.products.set().map(|rows: ProductRows| rows.0).unwrap_or_default();
     let (value, currency) = price(&data, &rows)?;
     let now = millis(caller.now);
     let products = rows
@@ -236,8 +239,8 @@ pub async fn get_proposal(caller: Caller, PathId(id): PathId) -> Result<Json<Pro
     responses(
         (status = 200, description = "Proposal updated", body = ProposalView),
         Refusals, Forbidden,
-        (status = 404, description = "No such proposal, or a referenced lead, theme or proposal product is not the organization's", body = crate::propal::error::ErrorBody),
-        Invalid, TooLarge,
+        (status = 404, description = "No such proposal, or a referenced lead, theme or proposal product is not the organization's", body = ErrorBody),
+        Invalid,
     ),
     security(("propal_key" = ["proposals:write"])))]
 pub async fn update_proposal(

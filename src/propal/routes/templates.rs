@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use crate::propal::{
     auth::{Caller, Scope},
-    docs::{Forbidden, Invalid, NotFound, Refusals, TooLarge},
+    docs::{Forbidden, Invalid, NotFound, Refusals},
     error::{ErrorBody, PropalError},
     input::{MAX_TEXT, PathId, Text, body, path_id, query_pairs},
     model::{Template, millis},
@@ -63,7 +63,7 @@ pub async fn get_template(caller: Caller, PathId(id): PathId) -> Result<Json<Tem
         (status = 201, description = "Created template", body = Template),
         Refusals, Forbidden,
         (status = 404, description = "The proposal is not the organization's", body = ErrorBody),
-        Invalid, TooLarge,
+        Invalid,
     ),
     security(("propal_key" = ["templates:write"])))]
 pub async fn create_template(caller: Caller, body: Bytes) -> Result<(StatusCode, Json<Template>), PropalError> {

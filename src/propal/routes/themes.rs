@@ -14,8 +14,8 @@ use utoipa::openapi::{ObjectBuilder, RefOr, Schema, Type, schema::ArrayBuilder};
 
 use crate::propal::{
     auth::{Caller, Scope},
-    docs::{Forbidden, Invalid, NotFound, Refusals, TooLarge},
-    error::{Detail, PropalError},
+    docs::{Forbidden, Invalid, NotFound, Refusals},
+    error::{Detail, ErrorBody, PropalError},
     input::{BodyField, Change, Fields, MAX_TEXT, Number, PathId, Schemas, Text, body, join, kind, query_pairs},
     model::{SectionStyle, Theme, ThemeColors, millis},
     pagination::{Page, PageParams, PageRequest, page},
@@ -207,7 +207,7 @@ pub async fn list_themes(caller: Caller, RawQuery(query): RawQuery) -> Result<Js
 
 /// Create a theme.
 #[utoipa::path(post, path = "/v1/themes", tag = "propal", request_body = NewTheme,
-    responses((status = 201, description = "The theme", body = Theme), Refusals, Forbidden, Invalid, TooLarge),
+    responses((status = 201, description = "The theme", body = Theme), Refusals, Forbidden, Invalid),
     security(("propal_key" = ["themes:write"])))]
 pub async fn create_theme(caller: Caller, body: Bytes) -> Result<(StatusCode, Json<Theme>), PropalError> {
     caller.require(Scope::ThemesWrite)?;
@@ -253,7 +253,7 @@ pub async fn get_theme(caller: Caller, PathId(id): PathId) -> Result<Json<Theme>
 /// Update a theme.
 #[utoipa::path(patch, path = "/v1/themes/{id}", tag = "propal",
     params(("id" = String, Path, description = "Theme UUID")), request_body = ThemeChange,
-    responses((status = 200, description = "The theme", body = Theme), Refusals, Forbidden, NotFound, Invalid, TooLarge),
+    responses((status = 200, description = "The theme", body = Theme), Refusals, Forbidden, NotFound, Invalid),
     security(("propal_key" = ["themes:write"])))]
 pub async fn update_theme(caller: Caller, PathId(id): PathId, body: Bytes) -> Result<Json<Theme>, PropalError> {
     let id = caller.record_id::<Theme>(Scope::ThemesWrite, &id)?;
@@ -269,7 +269,7 @@ pub async fn update_theme(caller: Caller, PathId(id): PathId, body: Bytes) -> Re
 #[utoipa::path(delete, path = "/v1/themes/{id}", tag = "propal",
     params(("id" = String, Path, description = "Theme UUID")),
     responses((status = 204, description = "Deleted"), Refusals, Forbidden, NotFound,
-        (status = 400, description = "A proposal uses the theme", body = crate::propal::error::ErrorBody)),
+        (status = 400, description = "A proposal uses the theme", body = ErrorBody)),
     security(("propal_key" = ["themes:delete"])))]
 pub async fn delete_theme(caller: Caller, PathId(id): PathId) -> Result<StatusCode, PropalError> {
     let id = caller.record_id::<Theme>(Scope::ThemesDelete, &id)?;
