@@ -6,7 +6,8 @@
 //! Each handler's `#[utoipa::path]` lists its statuses with these types:
 //! `responses((status = 200, body = …), Refusals, Forbidden, NotFound, Invalid)`.
 //! [`Refusals`] (401, 413, 429, 500) comes from [`super::auth::authenticate`], which guards
-//! every `/v1` route; [`rate_limit_headers`] documents the headers that same layer adds.
+//! every `/v1` route; [`key_check`] documents the headers that same layer adds, and names
+//! each operation's scope in its 403.
 
 use std::collections::BTreeMap;
 
@@ -102,6 +103,7 @@ impl IntoResponses for Refusals {
 pub struct Forbidden;
 
 impl IntoResponses for Forbidden {
+    /// The example names a scope; [`key_check`] puts each operation's own there.
     fn responses() -> BTreeMap<String, RefOr<Response>> {
         let example = error_example("forbidden", "API key missing required scope: proposals:write");
         BTreeMap::from([("403".to_owned(), error_response("The key lacks the scope this operation needs", example))])
@@ -137,10 +139,10 @@ fn integer() -> utoipa::openapi::ObjectBuilder {
     utoipa::openapi::ObjectBuilder::new().schema_type(utoipa::openapi::Type::Integer)
 }
 
-/// Documents the headers [`super::auth::authenticate`] puts on every answer it lets
-/// through or refuses with 429: `X-RateLimit-Limit`, `-Remaining`, `-Reset` on every
-/// response of `openapi`'s operations but the 401.
-pub fn rate_limit_headers(openapi: &mut utoipa::openapi::OpenApi) {
+/// Documents what [`super::auth::authenticate`] adds to every operation it guards:
+/// the `X-RateLimit-*` headers on every response but the 401, and the 403's exact body,
+/// which names the operation's scope (taken from its `security`).
+pub fn key_check(openapi: &mut utoipa::openapi::OpenApi) {
     let headers = [
         ("X-RateLimit-Limit", "Requests per sliding hour of the organization"),
         ("X-RateLimit-Remaining", "Requests left in the sliding hour"),
@@ -151,6 +153,9 @@ pub fn rate_limit_headers(openapi: &mut utoipa::openapi::OpenApi) {
             .into_iter()
             .filter_map(Option::as_mut)
         {
+            let scope = serde_json::to_value(&operation.security).ok().and_then(|security| {
+                security.pointer(&format!("/0/{KEY_SCHEME}/0")).and_then(Value::as_str).map(str::to_owned)
+            });
             for (status, response) in &mut operation.responses.responses {
                 let RefOr::T(response) = response else { continue };
                 if status == "401" {
@@ -161,6 +166,13 @@ pub fn rate_limit_headers(openapi: &mut utoipa::openapi::OpenApi) {
                         name.to_owned(),
                         HeaderBuilder::new().schema(integer()).description(Some(description)).build(),
                     );
+                }
+                if let (Some(scope), "403") = (&scope, status.as_str()) {
+                    response.description = format!("The key lacks `{scope}`");
+                    if let Some(content) = response.content.get_mut("application/json") {
+                        let message = format!("API key missing required scope: {scope}");
+                        content.example = Some(error_example("forbidden", &message));
+                    }
                 }
             }
         }

@@ -78,7 +78,7 @@ impl EmulatedVendor for PropalState {
             .routes(routes!(metrics::rejection_reasons))
             .fallback(not_found)
             .layer(middleware::from_fn_with_state(Arc::clone(&self), auth::authenticate));
-        docs::rate_limit_headers(authenticated.get_openapi_mut());
+        docs::key_check(authenticated.get_openapi_mut());
         // Its own body limit, inside the frame's: the upload does not go through the API in production.
         let signed_upload = OpenApiRouter::new()
             .routes(routes!(media::upload_media_bytes))
@@ -167,6 +167,9 @@ mod tests {
                     assert_eq!(limited, status != "401", "{what} {status}");
                 }
                 assert!(responses["429"]["headers"].get("Retry-After").is_some(), "{what}");
+                let forbidden = format!("API key missing required scope: {}", scopes[0].as_str().unwrap());
+                let example = &responses["403"]["content"]["application/json"]["example"]["error"]["message"];
+                assert_eq!(example.as_str(), Some(forbidden.as_str()), "{what}");
             }
         }
         assert_eq!(operations, 37, "36 API operations and the signed upload");
