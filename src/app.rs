@@ -71,7 +71,7 @@ impl AppState {
             VendorContext { config: &config, clock: clock.clone(), scheduler: scheduler.clone(), fixtures: &fixtures };
         let portalio = Arc::new(PortalioState::new(&context)?);
         let propal = Arc::new(PropalState::new(&context)?);
-        let holm = Arc::new(HolmState::new(&context)?);
+        let holm = Arc::new(HolmState::new(&context, &config.holm)?);
         Ok(Self {
             journal: Journal::new(config.journal_capacity),
             config: Arc::new(config),

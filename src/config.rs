@@ -72,6 +72,8 @@ pub struct Config {
     pub admin_token: Option<String>,
     #[command(flatten)]
     pub propal: crate::propal::config::Settings,
+    #[command(flatten)]
+    pub holm: crate::holm::config::Settings,
 }
 
 impl Config {
