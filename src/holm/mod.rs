@@ -17,6 +17,7 @@
 //! - [`routes`]: the handlers. [`admin`]: the portal's actions under `/_emulator/holm`.
 //! - [`error`]: the error body. [`input`]: bodies and queries in that shape.
 
+pub mod accounts;
 pub mod admin;
 pub mod auth;
 pub mod config;
