@@ -91,7 +91,7 @@ impl Store {
     }
 
     /// "Create API key".
-    pub fn create_key(&self, org_id: &str, input: NewKey, now: Timestamp) -> Result<Issued, EmulatorError> {
+    pub fn create_key(&self, org_id: &str, input: &NewKey, now: Timestamp) -> Result<Issued, EmulatorError> {
         let org = self.org_or_404(org_id)?;
         let name = input.name.trim().to_owned();
         if name.is_empty() {

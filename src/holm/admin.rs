@@ -275,7 +275,7 @@ pub async fn create_key(
         allowed_origins: input.allowed_origins,
         acknowledge_any_origin: input.acknowledge_any_origin,
     };
-    let issued = holm.store().create_key(&organization_id, new, now)?;
+    let issued = holm.store().create_key(&organization_id, &new, now)?;
     Ok((StatusCode::CREATED, Json(IssuedKey { key: key_view(&issued.key, now), api_key: issued.api_key })))
 }
 

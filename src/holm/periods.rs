@@ -79,6 +79,7 @@ impl Period {
         format!("{:04}-{:02}", self.year, self.month)
     }
 
+    #[must_use]
     pub fn next(&self) -> Period {
         Period::containing(self.kind, self.end.tomorrow().unwrap_or(self.end))
     }

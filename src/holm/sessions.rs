@@ -103,25 +103,7 @@ impl Store {
         }
         trail.pass("credentials", format!("key {} ({}) of organization {}", key.prefix, key.id, org.id));
         let key_id = key.id.clone();
-        match check(&key.origins, origin) {
-            Verdict::Unavailable => {
-                let detail = format!(
-                    "key {} has allowed origins but the request carries no origin (no client IP, Origin or Referer)",
-                    key.id
-                );
-                trail.fail("allowed_origins", detail.clone());
-                return Err(HolmError::OriginNotAllowed { reason: "origin_unavailable", detail });
-            }
-            Verdict::NoMatch => {
-                let detail = no_match_detail(key, origin);
-                trail.fail("allowed_origins", detail.clone());
-                return Err(HolmError::OriginNotAllowed { reason: "origin_not_allowed", detail });
-            }
-            Verdict::Matched(rule) => {
-                trail.pass("allowed_origins", format!("{} matched rule {rule}", origin.describe()))
-            }
-            Verdict::NoRules => trail.pass("allowed_origins", "the key has no allowed origins"),
-        }
+        check_origins(key, origin, trail)?;
         let forgotten = inner.purge(now);
         self.forget_tokens(&forgotten);
         if inner.sessions.len() >= MAX_SESSIONS_PER_ORG {
@@ -238,22 +220,7 @@ impl Store {
         let Some(key) = inner.key(&session.key_id).filter(|k| k.revoked_at.is_none()).cloned() else {
             return Err(invalid("ended_session", "the session's key is gone".into()));
         };
-        match check(&key.origins, origin) {
-            Verdict::Unavailable => {
-                let detail = format!("key {} has allowed origins but this request carries no origin", key.id);
-                trail.fail("allowed_origins", detail.clone());
-                return Err(HolmError::OriginNotAllowed { reason: "origin_unavailable", detail });
-            }
-            Verdict::NoMatch => {
-                let detail = no_match_detail(&key, origin);
-                trail.fail("allowed_origins", detail.clone());
-                return Err(HolmError::OriginNotAllowed { reason: "origin_not_allowed", detail });
-            }
-            Verdict::Matched(rule) => {
-                trail.pass("allowed_origins", format!("{} matched rule {rule}", origin.describe()))
-            }
-            Verdict::NoRules => trail.pass("allowed_origins", "the key has no allowed origins"),
-        }
+        check_origins(&key, origin, trail)?;
         drop(inner);
         Ok(Authenticated { org, session_id, key })
     }
@@ -299,6 +266,32 @@ impl Store {
         let Some(hash) = inner.end_session(session_id) else { return false };
         self.forget_sessions(&[(session_id.to_owned(), hash)]);
         true
+    }
+}
+
+/// The key's allowed origins against the request's origin (the seed's table, rows 3 and 4).
+fn check_origins(key: &Key, origin: &ClientOrigin, trail: &Trail) -> Result<(), HolmError> {
+    let refuse = |reason, detail: String| {
+        trail.fail("allowed_origins", detail.clone());
+        Err(HolmError::OriginNotAllowed { reason, detail })
+    };
+    match check(&key.origins, origin) {
+        Verdict::Unavailable => refuse(
+            "origin_unavailable",
+            format!(
+                "key {} has allowed origins but the request carries no origin (no client IP, Origin or Referer)",
+                key.id
+            ),
+        ),
+        Verdict::NoMatch => refuse("origin_not_allowed", no_match_detail(key, origin)),
+        Verdict::Matched(rule) => {
+            trail.pass("allowed_origins", format!("{} matched rule {rule}", origin.describe()));
+            Ok(())
+        }
+        Verdict::NoRules => {
+            trail.pass("allowed_origins", "the key has no allowed origins");
+            Ok(())
+        }
     }
 }
 
