@@ -8,7 +8,7 @@
 use std::sync::Arc;
 
 use axum::{
-    Json, Router,
+    Json,
     body::Bytes,
     extract::{Path, State},
     http::StatusCode,
@@ -369,9 +369,4 @@ pub fn api(state: Arc<HolmState>) -> OpenApiRouter {
         .routes(routes!(list_sessions))
         .routes(routes!(invalidate_session))
         .with_state(state)
-}
-
-/// [`api`] as a plain router, for the frame to nest under `/_emulator/holm`.
-pub fn router(state: Arc<HolmState>) -> Router {
-    api(state).split_for_parts().0.fallback(|| async { EmulatorError::NotFound("no such control-plane route".into()) })
 }

@@ -15,7 +15,7 @@ pub enum CapPolicy {
 
 /// Holm flags.
 #[derive(Clone, Debug, Args)]
-#[group(id = "holm")]
+#[group(id = "holm_settings")]
 pub struct Settings {
     /// Requests per second per session (Holm: 1); 0 turns the limit off.
     #[arg(long, env = "EMULATOR_HOLM_REQUESTS_PER_SECOND", default_value_t = super::limits::REQUESTS_PER_SECOND)]

@@ -38,10 +38,12 @@ pub mod state;
 use std::sync::Arc;
 
 use axum::{
-    Router,
+    extract::State,
     http::{Method, Uri},
     middleware,
+    response::Response,
 };
+use serde_json::Value;
 use utoipa::{
     Modify, OpenApi,
     openapi::security::{ApiKey, ApiKeyValue, SecurityScheme},
@@ -50,11 +52,12 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 pub use state::HolmState;
 
-use crate::{Vendor, routing::route_not_found, vendor::RouteDoc};
+use crate::{
+    Vendor,
+    routing::route_not_found,
+    vendor::{EmulatedVendor, FrameError},
+};
 use routes::{customers, me, reports, session};
-
-/// The routes for the current frame's OpenAPI listing (the utoipa document in [`api`] is the source).
-pub const ROUTES: &[RouteDoc] = &[];
 
 /// Holm's OpenAPI document: the `Authorization: Session <token>` scheme.
 #[derive(OpenApi)]
@@ -75,35 +78,57 @@ impl Modify for SessionScheme {
     }
 }
 
-/// The API at the vendor's root path: every route of the emulator in one table.
-pub fn api(state: Arc<HolmState>) -> OpenApiRouter {
-    let authenticated = OpenApiRouter::with_openapi(HolmDoc::openapi())
-        .routes(routes!(session::delete_session))
-        .routes(routes!(me::get_me))
-        .routes(routes!(reports::list_mssp_periods))
-        .routes(routes!(reports::list_mssp_companies))
-        .routes(routes!(reports::get_mssp_usage))
-        .routes(routes!(reports::list_reseller_periods))
-        .routes(routes!(reports::list_reseller_companies))
-        .routes(routes!(reports::get_reseller_usage))
-        .routes(routes!(customers::list_customers))
-        .routes(routes!(customers::get_customer))
-        .routes(routes!(customers::get_engagement))
-        .routes(routes!(customers::get_churn_risk))
-        .route_layer(middleware::from_fn_with_state(Arc::clone(&state), auth::authenticate));
-    // The session creation carries its credentials in the body: no session check.
-    OpenApiRouter::with_openapi(HolmDoc::openapi())
-        .routes(routes!(session::create_session))
-        .merge(authenticated)
-        .fallback(not_found)
-        .with_state(state)
+impl EmulatedVendor for HolmState {
+    fn vendor(&self) -> Vendor {
+        Vendor::Holm
+    }
+
+    /// Every route of the emulator in one table. The session creation carries its
+    /// credentials in the body; every other route passes [`auth::authenticate`].
+    /// Unknown paths get Holm's 404 without a session check.
+    fn api(self: Arc<Self>) -> OpenApiRouter {
+        let authenticated = OpenApiRouter::with_openapi(HolmDoc::openapi())
+            .routes(routes!(session::delete_session))
+            .routes(routes!(me::get_me))
+            .routes(routes!(reports::list_mssp_periods))
+            .routes(routes!(reports::list_mssp_companies))
+            .routes(routes!(reports::get_mssp_usage))
+            .routes(routes!(reports::list_reseller_periods))
+            .routes(routes!(reports::list_reseller_companies))
+            .routes(routes!(reports::get_reseller_usage))
+            .routes(routes!(customers::list_customers))
+            .routes(routes!(customers::get_customer))
+            .routes(routes!(customers::get_engagement))
+            .routes(routes!(customers::get_churn_risk))
+            .route_layer(middleware::from_fn_with_state(Arc::clone(&self), auth::authenticate));
+        OpenApiRouter::with_openapi(HolmDoc::openapi())
+            .routes(routes!(session::create_session))
+            .merge(authenticated)
+            .fallback(not_found)
+            .with_state(self)
+    }
+
+    fn admin(self: Arc<Self>) -> OpenApiRouter {
+        admin::api(self)
+    }
+
+    fn reset(&self) {
+        HolmState::reset(self);
+    }
+
+    fn credentials(&self) -> Value {
+        HolmState::credentials(self)
+    }
+
+    fn counts(&self) -> Value {
+        HolmState::counts(self)
+    }
+
+    fn frame_error(&self, error: FrameError) -> Response {
+        error::frame_error(error)
+    }
 }
 
-/// Holm's router, at the vendor's root path.
-pub fn router(state: Arc<HolmState>) -> Router {
-    api(state).split_for_parts().0.method_not_allowed_fallback(not_found)
-}
-
-async fn not_found(method: Method, uri: Uri) -> axum::response::Response {
-    route_not_found(Vendor::Holm, &method, &uri)
+async fn not_found(State(state): State<Arc<HolmState>>, method: Method, uri: Uri) -> Response {
+    route_not_found(state.as_ref(), &method, &uri)
 }

@@ -23,11 +23,11 @@ use super::{
 };
 use crate::{
     Vendor,
-    app::VendorContext,
     clock::Clock,
     fixtures::{FixtureError, FixtureSet, check_raw_matches_hash},
     ids::{IdGen, Stream},
     store::Swappable,
+    vendor::VendorContext,
 };
 
 /// Holm's shared state.
@@ -70,7 +70,7 @@ pub struct Store {
 impl HolmState {
     pub fn new(context: &VendorContext<'_>, settings: &Settings) -> Result<Self, FixtureError> {
         let fixtures = Arc::new(load_fixtures(context.fixtures)?);
-        let seed = context.config.seed;
+        let seed = context.seed;
         let store = Swappable::new(Store::from_fixtures(&fixtures, seed));
         Ok(Self { clock: context.clock.clone(), settings: settings.clone(), fixtures, seed, store })
     }

@@ -5,7 +5,7 @@ use std::{collections::HashSet, sync::Arc};
 use serde_json::{Value, json};
 
 use super::model::{Account, AccountsFile, App, AppsFile};
-use crate::{Vendor, app::VendorContext, fixtures::FixtureError, store::Swappable};
+use crate::{Vendor, fixtures::FixtureError, store::Swappable, vendor::VendorContext};
 
 /// Portal.io's data: cheap to share, reset by swapping the store.
 #[derive(Debug)]
@@ -28,7 +28,7 @@ pub struct Store {
 }
 
 impl PortalioState {
-    pub fn new(context: &VendorContext<'_>) -> Result<Self, FixtureError> {
+    pub fn new(context: &VendorContext<'_>, _settings: &super::config::Settings) -> Result<Self, FixtureError> {
         let set = context.fixtures;
         let AppsFile { apps } = set.parse(Vendor::Portalio, "apps.json")?;
         let AccountsFile { accounts } = set.parse(Vendor::Portalio, "accounts.json")?;
