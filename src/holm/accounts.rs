@@ -188,8 +188,7 @@ impl Store {
     pub fn sessions_of(&self, org_id: &str, now: Timestamp) -> Result<Vec<SessionRow>, EmulatorError> {
         let org = self.org_or_404(org_id)?;
         let mut inner = org.lock();
-        let forgotten = inner.purge(now);
-        self.forget_tokens(&forgotten);
+        self.purge(&mut inner, now);
         Ok(inner
             .sessions
             .iter()

@@ -25,7 +25,7 @@ use super::{
     scope::Scope,
     state::HolmState,
 };
-use crate::admin::error::{AdminJson, EmulatorError};
+use crate::admin::error::{AdminJson, EmulatorError, EmulatorErrorBody};
 
 /// `POST /organizations` body; may be empty.
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
@@ -157,13 +157,6 @@ pub struct Sessions {
     pub sessions: Vec<SessionView>,
 }
 
-/// The control-plane error body.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-#[schema(as = HolmAdminError)]
-pub struct AdminError {
-    pub error: String,
-}
-
 fn key_view(key: &Key, now: Timestamp) -> KeyView {
     KeyView {
         id: key.id.clone(),
@@ -194,8 +187,8 @@ fn session_view(row: SessionRow) -> SessionView {
 }
 
 /// Creates an organization with an MSSP and a reseller partnership, API access on.
-#[utoipa::path(post, path = "/organizations", tag = "holm-admin", request_body = NewOrganization,
-    responses((status = 201, body = CreatedOrganization), (status = 400, body = AdminError)))]
+#[utoipa::path(post, path = "/organizations", tag = "holm control plane", request_body(content = Option<NewOrganization>, description = "May be empty"),
+    responses((status = 201, body = CreatedOrganization), (status = 400, body = EmulatorErrorBody)))]
 pub async fn create_organization(
     State(holm): State<Arc<HolmState>>,
     body: Bytes,
@@ -216,7 +209,7 @@ pub async fn create_organization(
 }
 
 /// Every organization.
-#[utoipa::path(get, path = "/organizations", tag = "holm-admin", responses((status = 200, body = Organizations)))]
+#[utoipa::path(get, path = "/organizations", tag = "holm control plane", responses((status = 200, body = Organizations)))]
 pub async fn list_organizations(State(holm): State<Arc<HolmState>>) -> Json<Organizations> {
     let organizations = holm
         .store()
@@ -233,9 +226,9 @@ pub async fn list_organizations(State(holm): State<Arc<HolmState>>) -> Json<Orga
 }
 
 /// "Enable API access": a new organization key.
-#[utoipa::path(post, path = "/organizations/{organization_id}/enable", tag = "holm-admin",
+#[utoipa::path(post, path = "/organizations/{organization_id}/enable", tag = "holm control plane",
     params(("organization_id" = String, Path)),
-    responses((status = 201, body = OrganizationKey), (status = 404, body = AdminError), (status = 409, body = AdminError)))]
+    responses((status = 201, body = OrganizationKey), (status = 404, body = EmulatorErrorBody), (status = 409, body = EmulatorErrorBody)))]
 pub async fn enable_api_access(
     State(holm): State<Arc<HolmState>>,
     Path(organization_id): Path<String>,
@@ -245,9 +238,9 @@ pub async fn enable_api_access(
 }
 
 /// Deletes the organization key: API access off, every key and session gone.
-#[utoipa::path(delete, path = "/organizations/{organization_id}/org-key", tag = "holm-admin",
+#[utoipa::path(delete, path = "/organizations/{organization_id}/org-key", tag = "holm control plane",
     params(("organization_id" = String, Path)),
-    responses((status = 204), (status = 404, body = AdminError), (status = 409, body = AdminError)))]
+    responses((status = 204), (status = 404, body = EmulatorErrorBody), (status = 409, body = EmulatorErrorBody)))]
 pub async fn delete_org_key(
     State(holm): State<Arc<HolmState>>,
     Path(organization_id): Path<String>,
@@ -257,10 +250,10 @@ pub async fn delete_org_key(
 }
 
 /// "Create API key" (the raw key is in this answer only).
-#[utoipa::path(post, path = "/organizations/{organization_id}/keys", tag = "holm-admin",
+#[utoipa::path(post, path = "/organizations/{organization_id}/keys", tag = "holm control plane",
     params(("organization_id" = String, Path)), request_body = NewKeyBody,
-    responses((status = 201, body = IssuedKey), (status = 400, body = AdminError), (status = 404, body = AdminError),
-        (status = 409, body = AdminError)))]
+    responses((status = 201, body = IssuedKey), (status = 400, body = EmulatorErrorBody), (status = 404, body = EmulatorErrorBody),
+        (status = 409, body = EmulatorErrorBody)))]
 pub async fn create_key(
     State(holm): State<Arc<HolmState>>,
     Path(organization_id): Path<String>,
@@ -280,9 +273,9 @@ pub async fn create_key(
 }
 
 /// The keys table: prefixes only, revoked keys included.
-#[utoipa::path(get, path = "/organizations/{organization_id}/keys", tag = "holm-admin",
+#[utoipa::path(get, path = "/organizations/{organization_id}/keys", tag = "holm control plane",
     params(("organization_id" = String, Path)),
-    responses((status = 200, body = Keys), (status = 404, body = AdminError)))]
+    responses((status = 200, body = Keys), (status = 404, body = EmulatorErrorBody)))]
 pub async fn list_keys(
     State(holm): State<Arc<HolmState>>,
     Path(organization_id): Path<String>,
@@ -293,10 +286,10 @@ pub async fn list_keys(
 }
 
 /// Edits a key's allowed origins (effective on the next request).
-#[utoipa::path(patch, path = "/keys/{key_id}", tag = "holm-admin",
+#[utoipa::path(patch, path = "/keys/{key_id}", tag = "holm control plane",
     params(("key_id" = String, Path)), request_body = OriginsChange,
-    responses((status = 200, body = KeyView), (status = 400, body = AdminError), (status = 404, body = AdminError),
-        (status = 409, body = AdminError)))]
+    responses((status = 200, body = KeyView), (status = 400, body = EmulatorErrorBody), (status = 404, body = EmulatorErrorBody),
+        (status = 409, body = EmulatorErrorBody)))]
 pub async fn edit_key(
     State(holm): State<Arc<HolmState>>,
     Path(key_id): Path<String>,
@@ -307,9 +300,9 @@ pub async fn edit_key(
 }
 
 /// Rotates a key: new secret, same settings, its sessions ended.
-#[utoipa::path(post, path = "/keys/{key_id}/rotate", tag = "holm-admin",
+#[utoipa::path(post, path = "/keys/{key_id}/rotate", tag = "holm control plane",
     params(("key_id" = String, Path)),
-    responses((status = 200, body = IssuedKey), (status = 404, body = AdminError), (status = 409, body = AdminError)))]
+    responses((status = 200, body = IssuedKey), (status = 404, body = EmulatorErrorBody), (status = 409, body = EmulatorErrorBody)))]
 pub async fn rotate_key(
     State(holm): State<Arc<HolmState>>,
     Path(key_id): Path<String>,
@@ -320,9 +313,9 @@ pub async fn rotate_key(
 }
 
 /// Revokes a key: kept for audit, its sessions ended.
-#[utoipa::path(post, path = "/keys/{key_id}/revoke", tag = "holm-admin",
+#[utoipa::path(post, path = "/keys/{key_id}/revoke", tag = "holm control plane",
     params(("key_id" = String, Path)),
-    responses((status = 200, body = KeyView), (status = 404, body = AdminError)))]
+    responses((status = 200, body = KeyView), (status = 404, body = EmulatorErrorBody)))]
 pub async fn revoke_key(
     State(holm): State<Arc<HolmState>>,
     Path(key_id): Path<String>,
@@ -333,9 +326,9 @@ pub async fn revoke_key(
 }
 
 /// The Active Sessions table: live sessions, oldest first.
-#[utoipa::path(get, path = "/organizations/{organization_id}/sessions", tag = "holm-admin",
+#[utoipa::path(get, path = "/organizations/{organization_id}/sessions", tag = "holm control plane",
     params(("organization_id" = String, Path)),
-    responses((status = 200, body = Sessions), (status = 404, body = AdminError)))]
+    responses((status = 200, body = Sessions), (status = 404, body = EmulatorErrorBody)))]
 pub async fn list_sessions(
     State(holm): State<Arc<HolmState>>,
     Path(organization_id): Path<String>,
@@ -345,9 +338,9 @@ pub async fn list_sessions(
 }
 
 /// "Invalidate" a session.
-#[utoipa::path(delete, path = "/sessions/{session_id}", tag = "holm-admin",
+#[utoipa::path(delete, path = "/sessions/{session_id}", tag = "holm control plane",
     params(("session_id" = String, Path)),
-    responses((status = 204), (status = 404, body = AdminError)))]
+    responses((status = 204), (status = 404, body = EmulatorErrorBody)))]
 pub async fn invalidate_session(
     State(holm): State<Arc<HolmState>>,
     Path(session_id): Path<String>,

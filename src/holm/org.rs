@@ -101,13 +101,16 @@ impl Org {
 
 impl OrgInner {
     /// Moves sessions expired at `now` out of the live list into the bounded memory.
-    /// Returns the token hashes forgotten for good (their index entries must go).
-    pub fn purge(&mut self, now: Timestamp) -> Vec<SecretHash> {
+    /// Returns the ids of the expired sessions and the token hashes forgotten for
+    /// good: their index entries must go.
+    pub fn purge(&mut self, now: Timestamp) -> (Vec<String>, Vec<SecretHash>) {
         let mut forgotten = Vec::new();
+        let mut ids = Vec::new();
         let (live, expired): (Vec<Session>, Vec<Session>) =
             std::mem::take(&mut self.sessions).into_iter().partition(|s| s.expires_at > now);
         self.sessions = live;
         for session in expired {
+            ids.push(session.id);
             self.expired.push_back((session.token_hash, session.expires_at));
             while self.expired.len() > EXPIRED_MEMORY {
                 if let Some((hash, _)) = self.expired.pop_front() {
@@ -115,7 +118,7 @@ impl OrgInner {
                 }
             }
         }
-        forgotten
+        (ids, forgotten)
     }
 
     /// The API key whose hash matches, compared in constant time with every key.
@@ -176,7 +179,9 @@ mod tests {
         let mut forgotten = 0;
         for n in 0..100 {
             inner.sessions.push(session(n, at(n + 1)));
-            forgotten += inner.purge(at(n + 1)).len();
+            let (ids, gone) = inner.purge(at(n + 1));
+            assert_eq!(ids, [format!("s{n}")]);
+            forgotten += gone.len();
         }
         assert!(inner.sessions.is_empty());
         assert_eq!(inner.expired.len(), EXPIRED_MEMORY);

@@ -104,8 +104,7 @@ impl Store {
         trail.pass("credentials", format!("key {} ({}) of organization {}", key.prefix, key.id, org.id));
         let key_id = key.id.clone();
         check_origins(key, origin, trail)?;
-        let forgotten = inner.purge(now);
-        self.forget_tokens(&forgotten);
+        self.purge(&mut inner, now);
         if inner.sessions.len() >= MAX_SESSIONS_PER_ORG {
             match policy {
                 CapPolicy::Reject => {
@@ -186,8 +185,7 @@ impl Store {
             return Err(invalid("unknown_session", format!("no session has token SHA-256 {}...", hash.short())));
         };
         let mut inner = org.lock();
-        let forgotten = inner.purge(now);
-        self.forget_tokens(&forgotten);
+        self.purge(&mut inner, now);
         let Some(session) = inner.sessions.iter().find(|s| s.token_hash.matches(&hash)) else {
             if let Some((_, at)) = inner.expired.iter().find(|(h, _)| h.matches(&hash)) {
                 let detail = format!("the session expired at {at} (one hour after creation); now is {now}");
@@ -309,5 +307,50 @@ fn canonical(ip: std::net::IpAddr) -> std::net::IpAddr {
     match ip {
         std::net::IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, std::net::IpAddr::V4),
         std::net::IpAddr::V4(_) => ip,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::http::HeaderValue;
+
+    use super::*;
+    use crate::holm::{accounts::NewKey, limits::EXPIRED_MEMORY};
+
+    #[test]
+    fn memory_stays_bounded_however_many_sessions_are_opened_and_expire() {
+        let store = Store::empty();
+        let (org, org_key) = store.create_org(None);
+        let mut now: Timestamp = "2026-06-01T00:00:00Z".parse().unwrap();
+        let new = NewKey {
+            name: "k".into(),
+            partnership_id: None,
+            partnership_type: Some(crate::holm::model::PartnershipType::Mssp),
+            customers_read: false,
+            allowed_origins: vec![],
+            acknowledge_any_origin: true,
+        };
+        let api_key = store.create_key(&org.id, &new, now).unwrap().api_key;
+        let credentials = Credentials { organizer_key: &org_key, api_key: &api_key };
+        let origin = ClientOrigin { ip: Some("192.0.2.1".parse().unwrap()), host: None };
+        let trail = Trail::default();
+        let mut first_token = None;
+        for _ in 0..400 {
+            for _ in 0..MAX_SESSIONS_PER_ORG {
+                let opened = store.open_session(&credentials, &origin, now, CapPolicy::Reject, &trail).unwrap();
+                first_token.get_or_insert(opened.token);
+            }
+            now += SESSION_LIFETIME;
+        }
+        store.open_session(&credentials, &origin, now, CapPolicy::Reject, &trail).unwrap();
+        assert!(store.tokens.len() <= MAX_SESSIONS_PER_ORG + EXPIRED_MEMORY, "{}", store.tokens.len());
+        assert!(store.session_orgs.len() <= MAX_SESSIONS_PER_ORG);
+        assert!(org.lock().expired.len() <= EXPIRED_MEMORY);
+        // A long-forgotten token is simply unknown.
+        let mut headers = HeaderMap::new();
+        let value = format!("Session {}", first_token.unwrap());
+        headers.insert(header::AUTHORIZATION, HeaderValue::from_str(&value).unwrap());
+        let error = store.authenticate(&headers, &origin, now, &trail).unwrap_err();
+        assert_eq!(error.reason(), "unknown_session");
     }
 }

@@ -11,6 +11,7 @@
 use std::{collections::HashMap, sync::Arc};
 
 use dashmap::DashMap;
+use jiff::Timestamp;
 use serde_json::{Value, json};
 
 use super::{
@@ -156,6 +157,20 @@ impl Store {
         store
     }
 
+    /// A store with no organizations and no data, for unit tests.
+    #[cfg(test)]
+    pub(super) fn empty() -> Self {
+        Store {
+            orgs: DashMap::new(),
+            org_keys: DashMap::new(),
+            tokens: DashMap::new(),
+            key_orgs: DashMap::new(),
+            session_orgs: DashMap::new(),
+            data: Arc::new(PartnerData::default()),
+            ids: IdGen::new(Some(7), Stream::Holm),
+        }
+    }
+
     /// Adds an organization and indexes its organization key and API keys.
     pub fn insert_org(&self, org: Org) -> Arc<Org> {
         let org = Arc::new(org);
@@ -197,9 +212,14 @@ impl Store {
         }
     }
 
-    /// Drops the index entries of token hashes the expired memory let go.
-    pub(super) fn forget_tokens(&self, hashes: &[SecretHash]) {
-        for hash in hashes {
+    /// Purges an organization's expired sessions (its lock held) and drops the index
+    /// entries that no longer lead anywhere.
+    pub(super) fn purge(&self, inner: &mut OrgInner, now: Timestamp) {
+        let (expired, forgotten) = inner.purge(now);
+        for id in expired {
+            self.session_orgs.remove(&id);
+        }
+        for hash in forgotten {
             self.tokens.remove(&hash.0);
         }
     }
