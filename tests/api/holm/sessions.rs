@@ -226,3 +226,33 @@ async fn unknown_holm_paths_and_methods_get_holms_404() {
         assert_eq!(r.text, error_body("not_found", "Not found."));
     }
 }
+
+#[tokio::test]
+async fn a_client_addressing_the_real_host_runs_unchanged() {
+    let app = TestApp::new();
+    let host = [("host", "portal-api.holmsecurity.com")];
+    let body = json!({ "organizer_key": NORDSEC_ORG_KEY, "api_key": DEV_KEY });
+    let created = app.send(request(Method::POST, "/v1/auth/session", Some(body), &host)).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
+    let auth = format!("Session {}", created.json["session_token"].as_str().unwrap());
+    let me = app.send(request(Method::GET, "/v1/me", None, &[host[0], ("authorization", &auth)])).await;
+    assert_eq!(me.status, StatusCode::OK, "{}", me.text);
+    let entry = app.journal_entry(&me).await;
+    let steps: Vec<(&str, &str)> = entry["decision"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["step"].as_str().unwrap(), s["outcome"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            ("session", "pass"),
+            ("ip_lock", "pass"),
+            ("allowed_origins", "pass"),
+            ("scope", "pass"),
+            ("rate_limit", "pass")
+        ]
+    );
+    assert_eq!(entry["account"], "org_nordsec");
+}
