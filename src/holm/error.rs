@@ -60,6 +60,10 @@ pub enum HolmError {
     RateLimited { retry_after_ms: u64, detail: String },
     #[error("the body exceeds --max-body-bytes")]
     PayloadTooLarge,
+    #[error("the request line is too long")]
+    UriTooLong,
+    #[error("the request headers are too large")]
+    HeadersTooLarge,
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -85,6 +89,8 @@ impl HolmError {
             HolmError::SessionLimit { .. } => StatusCode::CONFLICT,
             HolmError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             HolmError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            HolmError::UriTooLong => StatusCode::URI_TOO_LONG,
+            HolmError::HeadersTooLarge => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             HolmError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -92,8 +98,11 @@ impl HolmError {
     /// The contract's error code.
     pub fn code(&self) -> &'static str {
         match self {
-            // INFERRED: Holm documents no 413 code; an oversized body is an invalid request.
-            HolmError::InvalidRequest { .. } | HolmError::PayloadTooLarge => "invalid_request",
+            // INFERRED: Holm documents no 413/414/431 code; oversized input is an invalid request.
+            HolmError::InvalidRequest { .. }
+            | HolmError::PayloadTooLarge
+            | HolmError::UriTooLong
+            | HolmError::HeadersTooLarge => "invalid_request",
             HolmError::InvalidCredentials { .. } => "invalid_credentials",
             HolmError::InvalidSession { .. } => "invalid_session",
             HolmError::SessionExpired { .. } => "session_expired",
@@ -121,6 +130,8 @@ impl HolmError {
             HolmError::SessionLimit { .. } => "Maximum number of active sessions reached.".to_owned(),
             HolmError::RateLimited { .. } => "Too many requests.".to_owned(),
             HolmError::PayloadTooLarge => "Request body too large.".to_owned(),
+            HolmError::UriTooLong => "Request URI too long.".to_owned(),
+            HolmError::HeadersTooLarge => "Request headers too large.".to_owned(),
             HolmError::Internal(_) => "Internal server error.".to_owned(),
         }
     }
@@ -139,6 +150,8 @@ impl HolmError {
             HolmError::SessionLimit { .. } => "session_limit_reached",
             HolmError::RateLimited { .. } => "rate_limited",
             HolmError::PayloadTooLarge => "payload_too_large",
+            HolmError::UriTooLong => "uri_too_long",
+            HolmError::HeadersTooLarge => "headers_too_large",
             HolmError::Internal(_) => "internal_error",
         }
     }
@@ -173,6 +186,8 @@ pub fn frame_error(error: FrameError) -> Response {
         FrameError::NotFound => HolmError::not_found("Not found.", "no such route"),
         FrameError::PayloadTooLarge => HolmError::PayloadTooLarge,
         FrameError::Internal => HolmError::Internal("a handler panicked".into()),
+        FrameError::UriTooLong => HolmError::UriTooLong,
+        FrameError::HeadersTooLarge => HolmError::HeadersTooLarge,
     };
     let mut response = error.into_response();
     response.extensions_mut().remove::<Denial>();

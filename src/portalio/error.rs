@@ -16,6 +16,10 @@ pub fn frame_error(error: FrameError) -> Response {
         FrameError::NotFound => (StatusCode::NOT_FOUND, "The requested resource was not found."),
         FrameError::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "The request body is too large."),
         FrameError::Internal => (StatusCode::INTERNAL_SERVER_ERROR, "An unexpected error occurred."),
+        FrameError::UriTooLong => (StatusCode::URI_TOO_LONG, "The request URI is too long."),
+        FrameError::HeadersTooLarge => {
+            (StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE, "The request headers are too large.")
+        }
     };
     (status, Json(json!({ "message": message }))).into_response()
 }
