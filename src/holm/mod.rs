@@ -5,7 +5,7 @@
 //! one-hour `pps_…` session (see [`sessions`] for the order of its checks); every
 //! other route passes [`auth::authenticate`] (session, expiry, IP lock, allowed
 //! origins), and each handler's first line is `caller.admit(scope)` (scope, then
-//! the per-session rate). The routes are the table in [`api`].
+//! the per-session rate). The routes are the one table in `EmulatedVendor::api` below.
 //!
 //! # Layout
 //! - [`config`]: the `--holm-…` flags. [`limits`]: the seed's numbers and the rate window.

@@ -230,3 +230,48 @@ async fn reset_brings_back_the_fixture_keys_and_drops_sessions() {
     assert_eq!(nordsec["organization_key"], NORDSEC_ORG_KEY);
     assert!(nordsec["keys"].as_array().unwrap().iter().any(|k| k["api_key"] == DEV_KEY));
 }
+
+#[tokio::test]
+async fn editing_origins_validates_like_creation_and_revoked_keys_stay_as_they_are() {
+    let app = TestApp::new();
+    let path = "/_emulator/holm/keys/key_nordsec_prod";
+    let cases = [
+        (json!({"allowed_origins": []}), StatusCode::BAD_REQUEST),
+        (json!({"allowed_origins": ["10.0.0.0/33"]}), StatusCode::BAD_REQUEST),
+        (json!({"allowed_origins": ["192.0.2.1"], "name": "renamed"}), StatusCode::BAD_REQUEST),
+    ];
+    for (body, status) in cases {
+        let r = app.admin(Method::PATCH, path, Some(body.clone())).await;
+        assert_eq!(r.status, status, "{body}: {}", r.text);
+        assert!(r.json["error"].is_string(), "{}", r.text);
+    }
+    let keys = app.get("/_emulator/holm/organizations/org_nordsec/keys").await;
+    let prod = keys.json["keys"].as_array().unwrap().iter().find(|k| k["id"] == "key_nordsec_prod").unwrap().clone();
+    assert_eq!(
+        prod["allowed_origins"],
+        json!(["203.0.113.0/24", "partner.nordsec.example"]),
+        "refused edits change nothing"
+    );
+    let open_any =
+        app.admin(Method::PATCH, path, Some(json!({"allowed_origins": [], "acknowledge_any_origin": true}))).await;
+    assert_eq!(open_any.status, StatusCode::OK, "{}", open_any.text);
+    assert_eq!(open_any.json["allowed_origins"], json!([]));
+    let revoked = app
+        .admin(Method::PATCH, "/_emulator/holm/keys/key_nordsec_old", Some(json!({"allowed_origins": ["192.0.2.1"]})))
+        .await;
+    assert_eq!(revoked.status, StatusCode::CONFLICT, "{}", revoked.text);
+    let unknown = app
+        .admin(Method::PATCH, "/_emulator/holm/keys/key_nope", Some(json!({"allowed_origins": ["192.0.2.1"]})))
+        .await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+    let malformed = app
+        .send(crate::helpers::raw_request(
+            Method::POST,
+            "/_emulator/holm/organizations",
+            "{nope",
+            &[("content-type", "application/json")],
+        ))
+        .await;
+    assert_eq!(malformed.status, StatusCode::BAD_REQUEST, "{}", malformed.text);
+    assert_eq!(app.get("/_emulator/holm/organizations").await.json["organizations"].as_array().unwrap().len(), 3);
+}
