@@ -119,11 +119,12 @@ impl HolmState {
 
     pub fn counts(&self) -> Value {
         let store = self.store();
+        let now = self.clock.now();
         let (mut keys, mut sessions) = (0, 0);
         for org in &store.orgs {
             let inner = org.lock();
             keys += inner.keys.len();
-            sessions += inner.sessions.len();
+            sessions += inner.sessions.iter().filter(|s| s.expires_at > now).count();
         }
         json!({
             "organizations": store.orgs.len(), "api_keys": keys, "sessions": sessions,
