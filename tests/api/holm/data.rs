@@ -165,3 +165,38 @@ async fn customers_engagement_and_churn_risk_are_the_partnerships_own() {
         churn["indicators"].as_array().unwrap().iter().find(|i| i["type"] == "inactive_product_usage").unwrap();
     assert_eq!((inactive["product"].clone(), inactive["severity"].clone()), (json!("DA"), json!("low")));
 }
+
+#[tokio::test]
+async fn the_reseller_report_uses_calendar_months_and_reseller_customers_carry_their_contract() {
+    let app = TestApp::with_args(&["--holm-requests-per-second", "0"]);
+    app.freeze_at("2026-06-10T10:00:00Z").await;
+    let origin = [("origin", "https://dashboard.nordsec.example")];
+    let token = open(&app, NORDSEC_ORG_KEY, DASH_KEY, &origin).await;
+    let get = |path: &'static str| {
+        let (app, token) = (&app, token.clone());
+        async move {
+            let r = call(app, &token, Method::GET, path, &origin).await;
+            assert_eq!(r.status, StatusCode::OK, "{path}: {}", r.text);
+            r.json
+        }
+    };
+    let usage = get("/v1/reseller-report/usage?period=2026-02").await;
+    assert_eq!(
+        (usage["period"]["start_date"].clone(), usage["period"]["end_date"].clone()),
+        (json!("2026-02-01"), json!("2026-02-28"))
+    );
+    let ids: Vec<&str> = usage["companies"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["cus_nr_01", "cus_nr_02", "cus_nr_03", "cus_nr_04"]);
+    let companies = get("/v1/reseller-report/companies").await;
+    assert_eq!(companies["period"]["id"], "2026-06");
+    let customer = get("/v1/customers/cus_nr_02").await;
+    assert_eq!(customer["partnership_type"], "reseller");
+    assert_eq!(customer["contract"], json!({"acv": 27865, "currency": "EUR", "renewal_date": "2026-07-28"}));
+    assert_eq!(customer["licenses"], json!({"SNS": 94, "WAS": 12, "CS": 114}));
+    let churn = get("/v1/customers/cus_nr_02/churn-risk").await;
+    let renewal =
+        churn["indicators"].as_array().unwrap().iter().find(|i| i["type"] == "contract_renewal").unwrap().clone();
+    assert_eq!(renewal["severity"], "medium", "renews within 3 months, not within 1: {churn}");
+    let mssp_customer = call(&app, &token, Method::GET, "/v1/customers/cus_ns_01", &origin).await;
+    assert_eq!(mssp_customer.status, StatusCode::NOT_FOUND, "another partnership's customer");
+}
