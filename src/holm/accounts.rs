@@ -204,10 +204,11 @@ impl Store {
             .collect())
     }
 
-    /// "Invalidate" one session.
-    pub fn invalidate_session(&self, session_id: &str) -> Result<(), EmulatorError> {
+    /// "Invalidate" one live session (an expired one is already gone: 404).
+    pub fn invalidate_session(&self, session_id: &str, now: Timestamp) -> Result<(), EmulatorError> {
         let missing = || EmulatorError::NotFound(format!("no live Holm session {session_id}"));
         let org = self.org_via(&self.session_orgs, session_id).ok_or_else(missing)?;
+        self.purge(&mut org.lock(), now);
         if self.end_session(&org, session_id) { Ok(()) } else { Err(missing()) }
     }
 }

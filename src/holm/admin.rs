@@ -345,7 +345,7 @@ pub async fn invalidate_session(
     State(holm): State<Arc<HolmState>>,
     Path(session_id): Path<String>,
 ) -> Result<StatusCode, EmulatorError> {
-    holm.store().invalidate_session(&session_id)?;
+    holm.store().invalidate_session(&session_id, holm.clock.now())?;
     Ok(StatusCode::NO_CONTENT)
 }
 

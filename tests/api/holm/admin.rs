@@ -208,6 +208,11 @@ async fn the_sessions_table_lists_live_sessions_and_invalidate_ends_one() {
     );
     let gone = app.admin(Method::DELETE, &format!("/_emulator/holm/sessions/{id}"), None).await;
     assert_eq!(gone.status, StatusCode::NOT_FOUND);
+    open(&app, NORDSEC_ORG_KEY, DEV_KEY, &[]).await;
+    let expiring = sessions_of(&app, "org_nordsec").await[0]["id"].as_str().unwrap().to_owned();
+    app.advance(3600.0).await;
+    let expired = app.admin(Method::DELETE, &format!("/_emulator/holm/sessions/{expiring}"), None).await;
+    assert_eq!(expired.status, StatusCode::NOT_FOUND, "an expired session is no longer live");
 }
 
 #[tokio::test]
