@@ -86,34 +86,39 @@ impl HolmState {
     }
 
     /// The raw fixture credentials (CONTRACT §6.2), with each key's current settings.
+    /// A raw value that no longer works (the org key was deleted, the key rotated) is null.
     pub fn credentials(&self) -> Value {
         let store = self.store();
         let mut orgs: Vec<Arc<Org>> = store.orgs.iter().map(|e| Arc::clone(e.value())).collect();
         orgs.sort_by(|a, b| a.id.cmp(&b.id));
-        let organizations: Vec<Value> = orgs
-            .iter()
-            .filter(|org| self.fixtures.raw_org_keys.contains_key(&org.id))
-            .map(|org| {
-                let inner = org.lock();
-                let keys: Vec<Value> = inner
-                    .keys
-                    .iter()
-                    .filter_map(|key| {
-                        let raw = self.fixtures.raw_api_keys.get(&key.id)?;
-                        Some(json!({
-                            "id": key.id, "api_key": raw, "name": key.name,
-                            "partnership_type": key.partnership_type, "scopes": key.scopes(),
-                            "allowed_origins": key.origins, "revoked": key.revoked_at.is_some(),
-                        }))
+        let organizations: Vec<Value> =
+            orgs.iter()
+                .filter(|org| self.fixtures.raw_org_keys.contains_key(&org.id))
+                .map(|org| {
+                    let inner = org.lock();
+                    let keys: Vec<Value> = inner
+                        .keys
+                        .iter()
+                        .filter_map(|key| {
+                            let raw = self.fixtures.raw_api_keys.get(&key.id)?;
+                            let raw = key.hash.matches(&SecretHash::of(raw)).then_some(raw);
+                            Some(json!({
+                                "id": key.id, "api_key": raw, "name": key.name,
+                                "partnership_type": key.partnership_type, "scopes": key.scopes(),
+                                "allowed_origins": key.origins, "revoked": key.revoked_at.is_some(),
+                            }))
+                        })
+                        .collect();
+                    let org_key = self.fixtures.raw_org_keys.get(&org.id).filter(|raw| {
+                        inner.org_key.as_ref().is_some_and(|current| current.matches(&SecretHash::of(raw)))
+                    });
+                    json!({
+                        "organization_id": org.id,
+                        "organization_key": org_key,
+                        "keys": keys,
                     })
-                    .collect();
-                json!({
-                    "organization_id": org.id,
-                    "organization_key": self.fixtures.raw_org_keys.get(&org.id),
-                    "keys": keys,
                 })
-            })
-            .collect();
+                .collect();
         json!({ "base_path": "/holm/v1", "organizations": organizations })
     }
 

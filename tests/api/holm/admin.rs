@@ -110,6 +110,12 @@ async fn rotation_ends_the_keys_sessions_at_once_and_only_the_new_key_works() {
     let other = open(&app, NORDSEC_ORG_KEY, RESELL_KEY, &[]).await;
     let r = app.admin(Method::POST, "/_emulator/holm/keys/key_nordsec_dev/rotate", None).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let credentials = app.get("/_emulator/credentials").await.json;
+    let organizations = credentials["holm"]["organizations"].as_array().unwrap().clone();
+    let nordsec = organizations.iter().find(|o| o["organization_id"] == "org_nordsec").unwrap();
+    let listed = nordsec["keys"].as_array().unwrap().clone();
+    let listed_dev = listed.iter().find(|k| k["id"] == "key_nordsec_dev").unwrap();
+    assert_eq!(listed_dev["api_key"], json!(null), "the fixture value no longer works");
     let new_key = r.json["api_key"].as_str().unwrap().to_owned();
     assert_ne!(new_key, DEV_KEY);
     assert_eq!(r.json["name"], "Local development");
