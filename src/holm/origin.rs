@@ -93,7 +93,7 @@ pub fn parse_rules(list: &[String]) -> Result<Vec<OriginRule>, String> {
 }
 
 /// IPv4-mapped IPv6 addresses compare as the IPv4 address they carry.
-fn canonical(ip: IpAddr) -> IpAddr {
+pub fn canonical(ip: IpAddr) -> IpAddr {
     match ip {
         IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
         IpAddr::V4(_) => ip,

@@ -22,7 +22,7 @@ use super::{
     error::HolmError,
     limits::{MAX_SESSIONS_PER_ORG, SESSION_LIFETIME},
     org::{Key, Org, Session},
-    origin::{ClientOrigin, Verdict, check},
+    origin::{ClientOrigin, Verdict, canonical, check},
     secret::{API_KEY_PREFIX, ORG_KEY_PREFIX, SESSION_TOKEN_PREFIX, SecretHash, new_session_token, well_formed},
     state::Store,
 };
@@ -36,7 +36,6 @@ pub const NO_IP_LOCK_WARNING: &str =
 #[derive(Debug)]
 pub struct Opened {
     pub token: String,
-    pub session_id: String,
     pub expires_at: Timestamp,
     pub warning: Option<&'static str>,
 }
@@ -147,7 +146,7 @@ impl Store {
             last_used_at: None,
             rate: super::limits::RateWindow::default(),
         });
-        Ok(Opened { token, session_id, expires_at, warning })
+        Ok(Opened { token, expires_at, warning })
     }
 
     /// The checks of use: token, expiry, IP lock, allowed origins.
@@ -301,13 +300,6 @@ fn no_match_detail(key: &Key, origin: &ClientOrigin) -> String {
         key.id,
         rules.join(", ")
     )
-}
-
-fn canonical(ip: std::net::IpAddr) -> std::net::IpAddr {
-    match ip {
-        std::net::IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, std::net::IpAddr::V4),
-        std::net::IpAddr::V4(_) => ip,
-    }
 }
 
 #[cfg(test)]
