@@ -7,4 +7,5 @@ mod data;
 mod limits;
 mod origins;
 mod sessions;
+mod socket;
 mod support;
