@@ -6,6 +6,7 @@ mod openapi;
 mod openapi_check;
 
 mod admin;
+mod holm;
 mod propal;
 mod propal_audit;
 mod propal_media_metrics;
