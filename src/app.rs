@@ -69,7 +69,12 @@ impl AppState {
         let scheduler = Scheduler::new(clock.clone());
         let context =
             VendorContext { config: &config, clock: clock.clone(), scheduler: scheduler.clone(), fixtures: &fixtures };
-        let portalio = Arc::new(PortalioState::new(&context)?);
+        let portalio = Arc::new(PortalioState::new(
+            clock.clone(),
+            &fixtures,
+            config.portalio.clone(),
+            config.seed,
+        )?);
         let propal = Arc::new(PropalState::new(&context)?);
         let holm = Arc::new(HolmState::new(&context)?);
         Ok(Self {

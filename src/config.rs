@@ -72,6 +72,8 @@ pub struct Config {
     pub admin_token: Option<String>,
     #[command(flatten)]
     pub propal: crate::propal::config::Settings,
+    #[command(flatten)]
+    pub portalio: crate::portalio::config::Settings,
 }
 
 impl Config {

@@ -51,6 +51,10 @@ pub fn router(state: AppState) -> Router {
         .route("/_emulator/journal/{request_id}", get(journal::get_journal_entry))
         .route("/_emulator/openapi.json", get(openapi::get_openapi))
         .merge(propal::routes())
+        .nest_service(
+            "/_emulator/portalio",
+            crate::portalio::admin::admin(std::sync::Arc::clone(&state.portalio)).split_for_parts().0,
+        )
         .fallback(|| async { EmulatorError::NotFound("no such control-plane route".into()) })
         .layer(middleware::from_fn_with_state(state.clone(), require_admin_token))
         .with_state(state)
