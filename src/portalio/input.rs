@@ -134,10 +134,12 @@ fn from_map<T: DeserializeOwned>(map: Map<String, Value>, what: &str) -> Result<
             renamed.insert((*name).to_owned(), value);
         }
     }
+    let repeated: Option<String> = renamed.iter().find(|(_, v)| v.is_array()).map(|(k, _)| k.clone());
     serde_json::from_value(Value::Object(renamed)).map_err(|e| {
         let text = e.to_string();
         if text.contains("invalid type: sequence") {
-            PortalioError::bad_request(format!("The {what} repeats a field that takes one value."))
+            let name = repeated.unwrap_or_default();
+            PortalioError::bad_request(format!("The field '{name}' was given more than once."))
         } else {
             PortalioError::bad_request(format!("The {what} is invalid: {text}."))
         }

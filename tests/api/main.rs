@@ -4,6 +4,7 @@
 mod helpers;
 
 mod admin;
+mod portalio;
 mod propal;
 mod propal_media_metrics;
 mod propal_resources;
