@@ -6,14 +6,20 @@
 //! recovery (a panic becomes the vendor's 500, never a dropped connection) and the
 //! body limit its extractors enforce.
 
-use std::{collections::HashMap, future::Future, net::SocketAddr, sync::Arc, time::Instant};
+use std::{
+    collections::HashMap,
+    future::Future,
+    net::SocketAddr,
+    sync::{Arc, OnceLock},
+    time::Instant,
+};
 
 use anyhow::Context;
 use axum::{
     Router,
-    extract::{DefaultBodyLimit, FromRef},
-    http::{StatusCode, header},
-    middleware,
+    extract::{DefaultBodyLimit, FromRef, Request},
+    http::{Method, StatusCode, Uri, header},
+    middleware::{self, Next},
     response::Response,
 };
 use serde_json::{Map, Value, json};
@@ -22,18 +28,42 @@ use tower_http::catch_panic::CatchPanicLayer;
 
 use crate::{
     Config, Vendor,
+    admin::openapi::ApiDocs,
     clock::Clock,
     fixtures::FixtureSet,
-    holm::HolmState,
+    holm::{self, HolmState},
     journal::{self, Denial, Journal, Recorder},
-    portalio::PortalioState,
-    propal::PropalState,
-    routing::{self, Dispatcher, Listener},
+    portalio::{self, PortalioState},
+    propal::{self, PropalState},
+    routing::{self, Dispatcher, Listener, MountedVendor},
     scheduler::Scheduler,
-    vendor::{FrameError, frame_error},
+    vendor::{EmulatedVendor, FrameError, VendorContext},
 };
 
-/// Everything the handlers share: cheap handles only.
+/// Each vendor's own flags, flattened into [`Config`]: one line per vendor.
+#[derive(Clone, Debug, clap::Args)]
+pub struct VendorSettings {
+    #[command(flatten)]
+    pub portalio: portalio::config::Settings,
+    #[command(flatten)]
+    pub propal: propal::config::Settings,
+    #[command(flatten)]
+    pub holm: holm::config::Settings,
+}
+
+/// Builds every vendor, in [`Vendor::ALL`] order: the one place that names them.
+fn build_vendors(
+    context: &VendorContext<'_>,
+    settings: &VendorSettings,
+) -> anyhow::Result<Vec<Arc<dyn EmulatedVendor>>> {
+    Ok(vec![
+        Arc::new(PortalioState::new(context, &settings.portalio)?),
+        Arc::new(PropalState::new(context, &settings.propal)?),
+        Arc::new(HolmState::new(context, &settings.holm)?),
+    ])
+}
+
+/// Everything the control plane shares: cheap handles only.
 ///
 /// Vendor handlers take only their own `Arc<…State>`, so they cannot reach another
 /// vendor's data; only the control plane takes the whole `AppState`.
@@ -45,21 +75,14 @@ pub struct AppState {
     pub journal: Journal,
     /// When the process started, for `uptime_ms` (wall time, not the emulator clock).
     pub started: Instant,
-    pub portalio: Arc<PortalioState>,
-    pub propal: Arc<PropalState>,
-    pub holm: Arc<HolmState>,
-}
-
-/// What a vendor state needs from the frame when it is built.
-pub struct VendorContext<'a> {
-    pub config: &'a Config,
-    pub clock: Clock,
-    pub scheduler: Scheduler,
-    pub fixtures: &'a FixtureSet,
+    /// Every vendor, in [`Vendor::ALL`] order.
+    pub vendors: Arc<[Arc<dyn EmulatedVendor>]>,
+    /// The OpenAPI documents, assembled once the routers are built.
+    pub docs: Arc<OnceLock<ApiDocs>>,
 }
 
 impl AppState {
-    /// Loads the fixtures (embedded or `--fixtures`) and builds every vendor's state.
+    /// Loads the fixtures (embedded or `--fixtures`) and builds every vendor.
     pub fn new(config: Config) -> anyhow::Result<Self> {
         let fixtures = match &config.fixtures {
             Some(dir) => FixtureSet::with_dir(dir)?,
@@ -67,72 +90,55 @@ impl AppState {
         };
         let clock = Clock::default();
         let scheduler = Scheduler::new(clock.clone());
-        let context =
-            VendorContext { config: &config, clock: clock.clone(), scheduler: scheduler.clone(), fixtures: &fixtures };
-        let portalio = Arc::new(PortalioState::new(
-            clock.clone(),
-            &fixtures,
-            config.portalio.clone(),
-            config.seed,
-        )?);
-        let propal = Arc::new(PropalState::new(&context)?);
-        let holm = Arc::new(HolmState::new(&context)?);
+        let context = VendorContext {
+            clock: clock.clone(),
+            scheduler: scheduler.clone(),
+            fixtures: &fixtures,
+            seed: config.seed,
+        };
+        let vendors = build_vendors(&context, &config.vendors)?;
+        debug_assert!(vendors.iter().map(|v| v.vendor()).eq(Vendor::ALL), "vendors are built in Vendor::ALL order");
         Ok(Self {
             journal: Journal::new(config.journal_capacity),
             config: Arc::new(config),
             clock,
             scheduler,
             started: Instant::now(),
-            portalio,
-            propal,
-            holm,
+            vendors: vendors.into(),
+            docs: Arc::new(OnceLock::new()),
         })
+    }
+
+    /// One vendor.
+    pub fn vendor(&self, vendor: Vendor) -> &Arc<dyn EmulatedVendor> {
+        self.vendors.iter().find(|v| v.vendor() == vendor).expect("every vendor is built")
     }
 
     /// Puts one vendor back to its fixtures, atomically, and drops its pending jobs.
     pub fn reset(&self, vendor: Vendor) {
         self.scheduler.cancel(vendor);
-        match vendor {
-            Vendor::Portalio => self.portalio.reset(),
-            Vendor::Propal => self.propal.reset(),
-            Vendor::Holm => self.holm.reset(),
-        }
+        self.vendor(vendor).reset();
     }
 
     /// The raw test credentials of the fixtures, per vendor (CONTRACT §6.2).
     pub fn credentials(&self) -> Value {
-        let mut all = Map::new();
-        for vendor in Vendor::ALL {
-            let value = match vendor {
-                Vendor::Portalio => self.portalio.credentials(),
-                Vendor::Propal => self.propal.credentials(),
-                Vendor::Holm => self.holm.credentials(),
-            };
-            all.insert(vendor.as_str().to_owned(), value);
-        }
-        Value::Object(all)
+        self.per_vendor(EmulatedVendor::credentials)
     }
 
     /// Record counts per vendor, for the health answer.
     pub fn counts(&self) -> Value {
-        let mut all = Map::new();
-        for vendor in Vendor::ALL {
-            let value = match vendor {
-                Vendor::Portalio => self.portalio.counts(),
-                Vendor::Propal => self.propal.counts(),
-                Vendor::Holm => self.holm.counts(),
-            };
-            all.insert(vendor.as_str().to_owned(), value);
-        }
+        self.per_vendor(EmulatedVendor::counts)
+    }
+
+    fn per_vendor(&self, value: impl Fn(&dyn EmulatedVendor) -> Value) -> Value {
+        let all: Map<String, Value> =
+            self.vendors.iter().map(|v| (v.vendor().as_str().to_owned(), value(v.as_ref()))).collect();
         Value::Object(all)
     }
 
-    fn vendor_routes(&self, vendor: Vendor) -> Router {
-        match vendor {
-            Vendor::Portalio => crate::portalio::router(Arc::clone(&self.portalio)),
-            Vendor::Propal => crate::propal::router(Arc::clone(&self.propal)),
-            Vendor::Holm => crate::holm::router(Arc::clone(&self.holm)),
-        }
+    /// The assembled OpenAPI documents.
+    pub fn docs(&self) -> &ApiDocs {
+        self.docs.get().expect("documents are assembled in build_app")
     }
 }
 
@@ -141,7 +147,7 @@ impl AppState {
 pub struct App {
     pub state: AppState,
     recorder: Recorder,
-    vendors: Arc<HashMap<Vendor, Router>>,
+    vendors: Arc<HashMap<Vendor, MountedVendor>>,
     admin: Router,
     hosts: Arc<HashMap<String, Vendor>>,
 }
@@ -151,45 +157,76 @@ pub fn build_app(config: Config) -> anyhow::Result<App> {
     let state = AppState::new(config)?;
     let config = &state.config;
     let recorder = Recorder::new(state.journal.clone(), state.clock.clone(), !config.no_explain, config.seed);
-    let vendors = Vendor::ALL
-        .into_iter()
-        .map(|vendor| (vendor, harden(state.vendor_routes(vendor), vendor, config.max_body_bytes)))
-        .collect();
+    let mut api_docs = Vec::new();
+    let mut vendors = HashMap::new();
+    for vendor in state.vendors.iter() {
+        let (routes, doc) = Arc::clone(vendor).api().split_for_parts();
+        api_docs.push((vendor.vendor(), doc));
+        let hardened = harden(routes, Arc::clone(vendor), config.max_body_bytes);
+        vendors.insert(vendor.vendor(), MountedVendor { router: hardened, vendor: Arc::clone(vendor) });
+    }
     let mut hosts: HashMap<String, Vendor> = Vendor::ALL
         .into_iter()
         .flat_map(|vendor| vendor.real_hosts().iter().map(move |host| ((*host).to_owned(), vendor)))
         .collect();
     hosts.extend(config.host_aliases.iter().map(|alias| (alias.host.clone(), alias.vendor)));
-    let admin = crate::admin::router(state.clone());
+    let (admin, admin_doc) = crate::admin::router(state.clone());
+    let docs = ApiDocs::assemble(admin_doc, api_docs);
+    if state.docs.set(docs).is_err() {
+        unreachable!("a fresh state has no documents yet");
+    }
     Ok(App { recorder, vendors: Arc::new(vendors), admin, hosts: Arc::new(hosts), state })
 }
 
 /// The layers every vendor router gets: panic recovery outermost (a panic becomes the
-/// vendor's own 500, never a dropped connection), then the body limit its extractors enforce.
-pub fn harden(routes: Router, vendor: Vendor, max_body_bytes: usize) -> Router {
+/// vendor's own 500, never a dropped connection), then the shaping of axum's own
+/// plain-text refusals into the vendor's errors, then the body limit its extractors enforce.
+pub fn harden(routes: Router, vendor: Arc<dyn EmulatedVendor>, max_body_bytes: usize) -> Router {
+    let shaper = Arc::clone(&vendor);
+    let routes =
+        if routes.has_routes() { routes.route_layer(middleware::from_fn(routing::tag_matched_route)) } else { routes };
     routes
         .layer(DefaultBodyLimit::max(max_body_bytes))
-        .layer(middleware::map_response(move |response: Response| async move {
-            vendor_shaped_413(vendor, max_body_bytes, response)
+        .layer(middleware::from_fn(move |request: Request, next: Next| {
+            let shaper = Arc::clone(&shaper);
+            async move {
+                let (method, uri) = (request.method().clone(), request.uri().clone());
+                let response = next.run(request).await;
+                vendor_shaped(shaper.as_ref(), max_body_bytes, &method, &uri, response)
+            }
         }))
-        .layer(CatchPanicLayer::custom(move |_| frame_error(vendor, FrameError::Internal)))
+        .layer(CatchPanicLayer::custom(move |_| vendor.frame_error(FrameError::Internal)))
 }
 
-/// A body without `Content-Length` that outgrows the limit is refused by the extractor
-/// with axum's plain-text 413; give it the vendor's shape like the declared-length case.
-fn vendor_shaped_413(vendor: Vendor, max_body_bytes: usize, response: Response) -> Response {
+/// axum's own answers, given the vendor's shape: a 405 for a known path with an unserved
+/// method is the vendor's 404 (it comes after the vendor's layers, so authentication has
+/// already run); a body without `Content-Length` that outgrows the limit is refused by the
+/// extractor with a plain-text 413, answered like the declared-length case.
+fn vendor_shaped(
+    vendor: &dyn EmulatedVendor,
+    max_body_bytes: usize,
+    method: &Method,
+    uri: &Uri,
+    response: Response,
+) -> Response {
     let is_json = response
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/json"));
-    if response.status() != StatusCode::PAYLOAD_TOO_LARGE || is_json {
+    if is_json {
         return response;
     }
-    let mut shaped = frame_error(vendor, FrameError::PayloadTooLarge);
-    let detail = format!("streamed body exceeds --max-body-bytes {max_body_bytes}");
-    shaped.extensions_mut().insert(Denial::new("payload_too_large", detail));
-    shaped
+    match response.status() {
+        StatusCode::METHOD_NOT_ALLOWED => routing::route_not_found(vendor, method, uri),
+        StatusCode::PAYLOAD_TOO_LARGE => {
+            let mut shaped = vendor.frame_error(FrameError::PayloadTooLarge);
+            let detail = format!("streamed body exceeds --max-body-bytes {max_body_bytes}");
+            shaped.extensions_mut().insert(Denial::new("payload_too_large", detail));
+            shaped
+        }
+        _ => response,
+    }
 }
 
 impl App {
@@ -315,8 +352,9 @@ mod tests {
             (Vendor::Holm, r#"{"error":{"code":"internal_error","message":"Internal server error."}}"#),
             (Vendor::Portalio, r#"{"message":"An unexpected error occurred."}"#),
         ];
+        let state = AppState::new(Config::for_tests()).unwrap();
         for (vendor, body) in cases {
-            let router = harden(Router::new().route("/boom", get(boom)), vendor, 1024);
+            let router = harden(Router::new().route("/boom", get(boom)), Arc::clone(state.vendor(vendor)), 1024);
             let response = router.oneshot(Request::get("/boom").body(Body::empty()).unwrap()).await.unwrap();
             assert_eq!(response.status(), 500, "{vendor}");
             let bytes = response.into_body().collect().await.unwrap().to_bytes();

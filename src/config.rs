@@ -26,6 +26,13 @@ pub enum Command {
         #[arg(long, env = "EMULATOR_HEALTHCHECK_URL")]
         url: Option<String>,
     },
+    /// Print the OpenAPI 3.1 document (the whole one, or one vendor's) and exit, for
+    /// client generators and validators; no socket is opened.
+    Openapi {
+        /// One vendor's API at its root path (`portalio`, `propal`, `holm`); the whole document when absent.
+        #[arg(long)]
+        vendor: Option<Vendor>,
+    },
 }
 
 /// How the server runs. `Config::for_tests()` gives the defaults without reading the process environment.
@@ -70,10 +77,9 @@ pub struct Config {
     /// Require `Authorization: Bearer <token>` on `/_emulator`.
     #[arg(long, env = "EMULATOR_ADMIN_TOKEN", hide_env_values = true)]
     pub admin_token: Option<String>,
+    /// Each vendor's own flags (`--propal-rate-limit`, …), declared in its folder.
     #[command(flatten)]
-    pub propal: crate::propal::config::Settings,
-    #[command(flatten)]
-    pub portalio: crate::portalio::config::Settings,
+    pub vendors: crate::app::VendorSettings,
 }
 
 impl Config {
@@ -160,6 +166,5 @@ mod tests {
         assert_eq!(config.bind.to_string(), "127.0.0.1:8080");
         assert_eq!(config.journal_capacity, 1000);
         assert_eq!(config.max_body_bytes, 1_048_576);
-        assert_eq!(config.propal.propal_rate_limit, 1000);
     }
 }

@@ -33,6 +33,7 @@ use crate::{
     Vendor,
     clock::Clock,
     ids::{IdGen, Stream},
+    routing::MatchedRoute,
 };
 
 /// `X-Emulator-Request-Id`: on every response.
@@ -137,6 +138,9 @@ pub struct Entry {
     pub method: String,
     /// The path as the client addressed it (with the prefix when one was used).
     pub path: String,
+    /// The vendor route that answered, as declared (`/v1/leads/{id}`); `null` when
+    /// no route matched.
+    pub route: Option<String>,
     pub query: Option<String>,
     pub status: u16,
     pub client_ip: Option<String>,
@@ -268,6 +272,7 @@ pub async fn record(State(recorder): State<Recorder>, mut request: Request, next
         path = path.replace(secret.as_str(), "[redacted]");
         query = query.map(|q| q.replace(secret.as_str(), "[redacted]"));
     }
+    let route = response.extensions().get::<MatchedRoute>().map(|m| m.0.clone());
     let data = std::mem::take(&mut *trail.0.lock().unwrap());
     let duration_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
     let status = response.status().as_u16();
@@ -282,6 +287,7 @@ pub async fn record(State(recorder): State<Recorder>, mut request: Request, next
         vendor: Some(vendor),
         method,
         path,
+        route,
         query,
         status,
         client_ip,
@@ -322,6 +328,7 @@ mod tests {
             vendor: Some(vendor),
             method: "GET".into(),
             path: "/".into(),
+            route: None,
             query: None,
             status,
             client_ip: None,

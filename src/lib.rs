@@ -3,18 +3,28 @@
 //!
 //! # Layout
 //!
-//! - [`app`]: `AppState`, [`build_app`], the listeners and [`app::serve`].
+//! - [`app`]: the composition root, and the only frame file that names the vendors:
+//!   it builds them, hands them to the frame, and holds `AppState`, [`build_app`],
+//!   the listeners and [`app::serve`].
 //! - [`config`]: every flag, each with its `EMULATOR_*` environment variable.
-//! - [`vendor`]: the [`Vendor`] enum; every place that must learn about a new vendor matches on it.
+//! - [`vendor`]: [`Vendor`] (a vendor's name, prefix and real hosts, as data), the
+//!   [`vendor::EmulatedVendor`] trait the frame asks of each vendor, and the
+//!   [`vendor::VendorContext`] it gives each one at build time.
 //! - [`routing`]: which vendor serves a request (path prefix, `Host`, dedicated listener).
 //! - [`clock`] and [`scheduler`]: the one source of "now", and jobs due at a clock instant.
 //! - [`ids`]: generated ids, keys and tokens (deterministic under `--seed`).
 //! - [`journal`]: the request journal, the decision trail and the `X-Emulator-Explain` header.
 //! - [`fixtures`]: embedded and `--fixtures DIR` fixture files, with precise load errors.
 //! - [`store`]: the swappable snapshot that makes a reset atomic.
-//! - [`admin`]: the control plane under `/_emulator`.
+//! - [`admin`]: the control plane under `/_emulator` (each vendor's own part is in its
+//!   folder) and the OpenAPI documents assembled from the routers.
 //! - [`healthcheck`]: the `vendor-emulator healthcheck` subcommand's client.
-//! - [`portalio`], [`propal`], [`holm`]: one folder per vendor, each with the same files.
+//! - [`portalio`], [`propal`], [`holm`]: one folder per vendor: its state, its API
+//!   router, its control-plane routes (`admin.rs`), its flags (`config.rs`), its errors.
+//!
+//! Adding a vendor is one folder that implements [`vendor::EmulatedVendor`], one line
+//! in `app::build_vendors` and one `#[command(flatten)]` line in `app::VendorSettings`
+//! (plus its variant, prefix and hosts in [`Vendor`]).
 
 pub mod admin;
 pub mod app;

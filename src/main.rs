@@ -14,10 +14,21 @@ use vendor_emulator::{
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    if let Some(Command::Healthcheck { url }) = cli.command {
-        let url = url.unwrap_or_else(|| healthcheck::default_url(cli.config.bind));
-        let code = healthcheck::run(&url, cli.config.admin_token.as_deref()).await;
-        std::process::exit(code);
+    match cli.command {
+        Some(Command::Healthcheck { url }) => {
+            let url = url.unwrap_or_else(|| healthcheck::default_url(cli.config.bind));
+            let code = healthcheck::run(&url, cli.config.admin_token.as_deref()).await;
+            std::process::exit(code);
+        }
+        Some(Command::Openapi { vendor }) => {
+            let app = vendor_emulator::build_app(cli.config)?;
+            let document = app.state.docs().document(vendor);
+            let mut stdout = std::io::stdout().lock();
+            serde_json::to_writer_pretty(&mut stdout, &document)?;
+            writeln!(stdout)?;
+            return Ok(());
+        }
+        None => {}
     }
     init_tracing(&cli.config);
     let app = vendor_emulator::build_app(cli.config)?;

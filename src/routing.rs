@@ -17,8 +17,9 @@ use std::{collections::HashMap, sync::Arc};
 use axum::{
     Json, Router,
     body::Body,
-    extract::{Request, State},
+    extract::{MatchedPath, Request, State},
     http::{HeaderMap, Method, StatusCode, Uri, header},
+    middleware::Next,
     response::{IntoResponse, Response},
 };
 use serde_json::json;
@@ -27,7 +28,7 @@ use tower::ServiceExt;
 use crate::{
     Vendor,
     journal::Denial,
-    vendor::{FrameError, frame_error},
+    vendor::{EmulatedVendor, FrameError},
 };
 
 /// Where the vendor router serving this request is mounted.
@@ -56,6 +57,25 @@ impl Mount {
     }
 }
 
+/// The route template that answered a request (`/v1/leads/{id}`), as the router
+/// declared it: set on the response of every matched route, absent when a fallback
+/// answered. The journal records it, and the test suite uses it to look up the
+/// documented operation a response belongs to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MatchedRoute(pub String);
+
+/// Route layer: tags the response with its [`MatchedRoute`]. Applied with
+/// `route_layer`, so it wraps every declared route (outside the vendor's own layers)
+/// and never a fallback.
+pub async fn tag_matched_route(request: Request, next: Next) -> Response {
+    let matched = request.extensions().get::<MatchedPath>().map(|m| MatchedRoute(m.as_str().to_owned()));
+    let mut response = next.run(request).await;
+    if let Some(matched) = matched {
+        response.extensions_mut().insert(matched);
+    }
+    response
+}
+
 /// Which listener a dispatcher serves.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Listener {
@@ -63,11 +83,18 @@ pub enum Listener {
     Dedicated(Vendor),
 }
 
+/// A vendor's hardened router, and the vendor (for frame errors in its shape).
+#[derive(Clone)]
+pub struct MountedVendor {
+    pub router: Router,
+    pub vendor: Arc<dyn EmulatedVendor>,
+}
+
 /// Picks the router for each request; one per listener.
 #[derive(Clone)]
 pub struct Dispatcher {
     pub listener: Listener,
-    pub vendors: Arc<HashMap<Vendor, Router>>,
+    pub vendors: Arc<HashMap<Vendor, MountedVendor>>,
     pub admin: Router,
     /// Lower-case host name (no port) → vendor: real hosts plus aliases.
     pub hosts: Arc<HashMap<String, Vendor>>,
@@ -99,13 +126,14 @@ pub async fn dispatch(State(dispatcher): State<Dispatcher>, request: Request) ->
 
 impl Dispatcher {
     async fn to_vendor(&self, vendor: Vendor, prefix: &'static str, mut request: Request) -> Response {
+        let mounted = self.vendors.get(&vendor).expect("every vendor is mounted");
         let declared = request
             .headers()
             .get(header::CONTENT_LENGTH)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.parse::<u64>().ok());
         if let Some(length) = declared.filter(|&n| n > self.max_body_bytes as u64) {
-            let mut response = frame_error(vendor, FrameError::PayloadTooLarge);
+            let mut response = mounted.vendor.frame_error(FrameError::PayloadTooLarge);
             let detail = format!("body of {length} bytes exceeds --max-body-bytes {}", self.max_body_bytes);
             response.extensions_mut().insert(Denial::new("payload_too_large", detail));
             response.extensions_mut().insert(vendor);
@@ -116,17 +144,16 @@ impl Dispatcher {
             *request.uri_mut() = strip_prefix(&original_uri, prefix);
         }
         request.extensions_mut().insert(Mount { vendor, prefix, original_uri });
-        let router = self.vendors.get(&vendor).cloned().expect("every vendor has a router");
-        let mut response = router.oneshot(request).await.unwrap_or_else(|e| match e {});
+        let mut response = mounted.router.clone().oneshot(request).await.unwrap_or_else(|e| match e {});
         response.extensions_mut().insert(vendor);
         response
     }
 }
 
-/// The vendor's own 404 for a path (or method) it does not serve.
-pub fn route_not_found(vendor: Vendor, method: &Method, uri: &Uri) -> Response {
-    let mut response = frame_error(vendor, FrameError::NotFound);
-    let detail = format!("{vendor} has no route {method} {}", uri.path());
+/// The vendor's own 404 for a path (or method) it does not serve, explained.
+pub fn route_not_found(vendor: &dyn EmulatedVendor, method: &Method, uri: &Uri) -> Response {
+    let mut response = vendor.frame_error(FrameError::NotFound);
+    let detail = format!("{} has no route {method} {}", vendor.vendor(), uri.path());
     response.extensions_mut().insert(Denial::new("route_not_found", detail));
     response
 }

@@ -1,12 +1,15 @@
-//! The three emulated vendors, their mount prefixes and their real host names.
-//!
-//! Adding a vendor means one more variant here; the compiler then points at every
-//! `match` that must learn about it (routing, reset, credentials, health).
+//! The interface between the frame and a vendor: [`Vendor`] names one (its prefix
+//! and real host names are data), [`EmulatedVendor`] is what the frame asks of it,
+//! and [`VendorContext`] is what the frame gives it when it is built.
 
-use std::{fmt, str::FromStr};
+use std::{fmt, str::FromStr, sync::Arc};
 
 use axum::response::Response;
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa_axum::router::OpenApiRouter;
+
+use crate::{clock::Clock, fixtures::FixtureSet, scheduler::Scheduler};
 
 /// One emulated vendor API.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
@@ -26,6 +29,15 @@ impl Vendor {
             Vendor::Portalio => "portalio",
             Vendor::Propal => "propal",
             Vendor::Holm => "holm",
+        }
+    }
+
+    /// The vendor's own name for its API, for titles.
+    pub fn title(self) -> &'static str {
+        match self {
+            Vendor::Portalio => "Portal.io",
+            Vendor::Propal => "Propal",
+            Vendor::Holm => "Holm Security Partner Portal",
         }
     }
 
@@ -77,41 +89,42 @@ pub enum FrameError {
     Internal,
 }
 
-/// Renders a [`FrameError`] in the vendor's own error shape.
-pub fn frame_error(vendor: Vendor, error: FrameError) -> Response {
-    match vendor {
-        Vendor::Portalio => crate::portalio::error::frame_error(error),
-        Vendor::Propal => crate::propal::error::frame_error(error),
-        Vendor::Holm => crate::holm::error::frame_error(error),
-    }
+/// What a vendor gets from the frame when it is built (and keeps what it needs).
+pub struct VendorContext<'a> {
+    /// The one source of "now".
+    pub clock: Clock,
+    /// Jobs due at a clock instant (webhook retries, expiries).
+    pub scheduler: Scheduler,
+    /// The embedded or `--fixtures` files.
+    pub fixtures: &'a FixtureSet,
+    /// `--seed`: deterministic ids, keys and tokens.
+    pub seed: Option<u64>,
 }
 
-/// One route as the OpenAPI document describes it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct RouteDoc {
-    pub method: &'static str,
-    /// The vendor's documented path (no mount prefix), `{name}` for parameters.
-    pub path: &'static str,
-    pub summary: &'static str,
-    /// The scope the vendor requires, where it has scopes.
-    pub scope: Option<&'static str>,
-}
+/// One emulated vendor, as the frame sees it: the frame mounts its routers, resets
+/// it, lists its credentials and counts, renders frame errors through it and
+/// assembles the OpenAPI document from its routers. It knows nothing else of it.
+pub trait EmulatedVendor: Send + Sync + 'static {
+    /// Which vendor this is (name, prefix, real host names).
+    fn vendor(&self) -> Vendor;
 
-impl RouteDoc {
-    pub const fn new(method: &'static str, path: &'static str, summary: &'static str) -> Self {
-        Self { method, path, summary, scope: None }
-    }
+    /// The API at the vendor's root path, every route documented, with the vendor's own
+    /// fallback answering unknown paths (see [`crate::routing::route_not_found`]).
+    fn api(self: Arc<Self>) -> OpenApiRouter;
 
-    pub const fn scoped(method: &'static str, path: &'static str, scope: &'static str, summary: &'static str) -> Self {
-        Self { method, path, summary, scope: Some(scope) }
-    }
-}
+    /// The vendor's control-plane routes, relative to `/_emulator/<vendor>`; the frame
+    /// nests them and guards them with the admin token.
+    fn admin(self: Arc<Self>) -> OpenApiRouter;
 
-/// The routes a vendor serves today, for the OpenAPI document.
-pub fn routes(vendor: Vendor) -> &'static [RouteDoc] {
-    match vendor {
-        Vendor::Portalio => crate::portalio::ROUTES,
-        Vendor::Propal => crate::propal::ROUTES,
-        Vendor::Holm => crate::holm::ROUTES,
-    }
+    /// Back to the fixtures, atomically.
+    fn reset(&self);
+
+    /// The raw test credentials of the fixtures (CONTRACT §6.2).
+    fn credentials(&self) -> Value;
+
+    /// Record counts, for `/_emulator/health`.
+    fn counts(&self) -> Value;
+
+    /// A frame error in the vendor's own error shape.
+    fn frame_error(&self, error: FrameError) -> Response;
 }

@@ -6,14 +6,24 @@ use jiff::{SignedDuration, Timestamp};
 
 use super::{
     dto::{ClockCommand, ClockView},
-    error::{AdminJson, EmulatorError},
+    error::{AdminJson, EmulatorError, EmulatorErrorBody},
 };
 use crate::{app::AppState, clock::Clock};
 
+/// The emulator clock.
+#[utoipa::path(get, path = "/_emulator/clock", tag = "control plane",
+    responses((status = 200, description = "Now, and whether the clock is frozen", body = ClockView)))]
 pub async fn get_clock(State(state): State<AppState>) -> Json<ClockView> {
     Json(view(&state.clock))
 }
 
+/// Freeze, set, advance or resume the clock; moving it runs every job that became due, in order.
+#[utoipa::path(post, path = "/_emulator/clock", tag = "control plane",
+    request_body(content = ClockCommand, description = "Exactly one of the four fields"),
+    responses(
+        (status = 200, description = "The clock after the change", body = ClockView),
+        (status = 400, description = "Not exactly one field, or a bad value", body = EmulatorErrorBody),
+    ))]
 pub async fn move_clock(
     State(state): State<AppState>,
     AdminJson(command): AdminJson<ClockCommand>,

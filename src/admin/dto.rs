@@ -21,9 +21,13 @@ pub struct ClockCommand {
 }
 
 /// `GET /_emulator/journal` query.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct JournalQuery {
+    /// `portalio`, `propal` or `holm`.
     pub vendor: Option<String>,
+    /// Only entries answered with this status.
     pub status: Option<u16>,
+    /// At most this many entries.
     pub limit: Option<usize>,
 }

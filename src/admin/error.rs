@@ -7,9 +7,15 @@ use axum::{
     http::StatusCode,
     response::{IntoResponse, Response},
 };
-use serde_json::json;
 
 use crate::journal::Denial;
+
+/// Every control-plane error body: `{"error":"<what is wrong>"}`.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct EmulatorErrorBody {
+    /// What is wrong, in a sentence.
+    pub error: String,
+}
 
 /// A control-plane refusal.
 #[derive(Debug, thiserror::Error)]
@@ -37,7 +43,7 @@ impl EmulatorError {
 
 impl IntoResponse for EmulatorError {
     fn into_response(self) -> Response {
-        let mut response = (self.status(), Json(json!({ "error": self.to_string() }))).into_response();
+        let mut response = (self.status(), Json(EmulatorErrorBody { error: self.to_string() })).into_response();
         if matches!(self, EmulatorError::Unauthorized) {
             let denial =
                 Denial::new("admin_token", "this emulator runs with --admin-token; send Authorization: Bearer <token>");

@@ -1,15 +1,17 @@
 //! The control plane under `/_emulator` (CONTRACT §6): JSON in and out, on the
 //! main listener only, behind `Authorization: Bearer <--admin-token>` when set.
-//! One file per concern; vendor account and key management in `<vendor>.rs`.
+//! One file per concern; each vendor's own control-plane routes live in its folder
+//! and are nested here under `/_emulator/<vendor>`.
 
 mod clock;
 pub mod dto;
 pub mod error;
 mod health;
 mod journal;
-mod openapi;
-mod propal;
+pub mod openapi;
 mod reset;
+
+use std::sync::Arc;
 
 use axum::{
     Router,
@@ -17,47 +19,36 @@ use axum::{
     http::header,
     middleware::{self, Next},
     response::{IntoResponse, Response},
-    routing::{get, post},
 };
 use subtle::ConstantTimeEq;
+use utoipa_axum::{router::OpenApiRouter, routes};
 
-use crate::{app::AppState, vendor::RouteDoc};
-pub use error::EmulatorError;
+use crate::app::AppState;
+pub use error::{EmulatorError, EmulatorErrorBody};
 
-/// The frame's control-plane routes, as the OpenAPI document lists them (each vendor's
-/// account routes are listed in its own file).
-pub const ROUTES: &[RouteDoc] = &[
-    RouteDoc::new("GET", "/_emulator/health", "Liveness, version, uptime and fixture counts"),
-    RouteDoc::new("GET", "/_emulator/credentials", "The raw test credentials of the fixtures"),
-    RouteDoc::new("GET", "/_emulator/clock", "The emulator clock"),
-    RouteDoc::new("POST", "/_emulator/clock", "Freeze, set, advance or resume the clock"),
-    RouteDoc::new("POST", "/_emulator/reset", "Every vendor back to its fixtures, atomically"),
-    RouteDoc::new("POST", "/_emulator/reset/{vendor}", "One vendor back to its fixtures"),
-    RouteDoc::new("GET", "/_emulator/journal", "Journaled requests, newest first (vendor, status, limit)"),
-    RouteDoc::new("DELETE", "/_emulator/journal", "Empty the journal"),
-    RouteDoc::new("GET", "/_emulator/journal/{request_id}", "One journaled request with its decision trail"),
-    RouteDoc::new("GET", "/_emulator/openapi.json", "This document"),
-];
-
-/// The `/_emulator` router.
-pub fn router(state: AppState) -> Router {
-    Router::new()
-        .route("/_emulator/health", get(health::get_health))
-        .route("/_emulator/credentials", get(health::get_credentials))
-        .route("/_emulator/clock", get(clock::get_clock).post(clock::move_clock))
-        .route("/_emulator/reset", post(reset::reset_all))
-        .route("/_emulator/reset/{vendor}", post(reset::reset_vendor))
-        .route("/_emulator/journal", get(journal::list_journal).delete(journal::clear_journal))
-        .route("/_emulator/journal/{request_id}", get(journal::get_journal_entry))
-        .route("/_emulator/openapi.json", get(openapi::get_openapi))
-        .merge(propal::routes())
-        .nest_service(
-            "/_emulator/portalio",
-            crate::portalio::admin::admin(std::sync::Arc::clone(&state.portalio)).split_for_parts().0,
-        )
+/// The `/_emulator` router and its OpenAPI paths: the frame's routes, then every
+/// vendor's under `/_emulator/<vendor>`, all behind the admin token.
+pub fn router(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
+    let mut documented = OpenApiRouter::new()
+        .routes(routes!(health::get_health))
+        .routes(routes!(health::get_credentials))
+        .routes(routes!(clock::get_clock, clock::move_clock))
+        .routes(routes!(reset::reset_all))
+        .routes(routes!(reset::reset_vendor))
+        .routes(routes!(journal::list_journal, journal::clear_journal))
+        .routes(routes!(journal::get_journal_entry))
+        .routes(routes!(openapi::get_openapi))
+        .routes(routes!(openapi::get_vendor_openapi))
+        .with_state(state.clone());
+    for vendor in state.vendors.iter() {
+        documented = documented.nest(&format!("/_emulator/{}", vendor.vendor()), Arc::clone(vendor).admin());
+    }
+    let (served, doc) = documented.split_for_parts();
+    let router = served
+        .route_layer(middleware::from_fn(crate::routing::tag_matched_route))
         .fallback(|| async { EmulatorError::NotFound("no such control-plane route".into()) })
-        .layer(middleware::from_fn_with_state(state.clone(), require_admin_token))
-        .with_state(state)
+        .layer(middleware::from_fn_with_state(state, require_admin_token));
+    (router, doc)
 }
 
 /// Refuses every control-plane call without the admin token, when one is configured.

@@ -1,95 +1,187 @@
-//! `GET /_emulator/openapi.json`: an OpenAPI 3.1 document listing the control
-//! plane and every emulated route (under its path prefix), built with utoipa from
-//! the same route tables the vendors declare next to their routers.
+//! The OpenAPI 3.1 documents, assembled from the routers themselves: every route is
+//! declared once, with its `#[utoipa::path]`, and collected by utoipa-axum's
+//! `routes!` as the router is built, so the documents cannot drift from what is
+//! served.
+//!
+//! - `GET /_emulator/openapi.json`: the control plane, then every vendor's API under
+//!   its path prefix (`/propal/v1/leads`).
+//! - `GET /_emulator/openapi/{vendor}.json`: one vendor's API at its root path, with
+//!   `servers` pointing at that vendor's prefix on this emulator, for client generators.
+//!
+//! Operation ids are made unique per vendor (`propal.list_leads`), and two vendors
+//! declaring different schemas under one name is a build-time error.
 
-use axum::Json;
+use std::collections::{BTreeMap, HashMap};
+
+use axum::{
+    Json,
+    extract::{Path, State},
+    http::{HeaderMap, header},
+};
+use serde_json::Value;
 use utoipa::openapi::{
-    HttpMethod, InfoBuilder, OpenApi, OpenApiBuilder, PathItem, PathsBuilder,
-    path::{OperationBuilder, ParameterBuilder, ParameterIn},
-    response::ResponseBuilder,
+    ComponentsBuilder, InfoBuilder, OpenApi, PathItem,
+    path::Operation,
+    security::{Http, HttpAuthScheme, SecurityRequirement, SecurityScheme},
+    server::Server,
 };
 
-use crate::{
-    Vendor,
-    vendor::{RouteDoc, routes},
-};
+use super::error::{EmulatorError, EmulatorErrorBody};
+use crate::{Vendor, app::AppState};
 
-pub async fn get_openapi() -> Json<OpenApi> {
-    Json(document())
+/// The name of the admin token's security scheme.
+pub const ADMIN_TOKEN: &str = "admin_token";
+
+/// The documents, built once per app.
+pub struct ApiDocs {
+    /// Control plane and every vendor under its prefix, serialized once.
+    pub all: Value,
+    /// Each vendor's API alone, at its root path (servers added per request).
+    pub vendors: HashMap<Vendor, OpenApi>,
 }
 
-/// The whole document.
-pub fn document() -> OpenApi {
-    let mut paths = PathsBuilder::new();
-    for route in super::ROUTES.iter().chain(super::propal::ROUTES) {
-        paths = paths.path(route.path, path_item(route, "", "emulator"));
-    }
-    let mut all: Vec<(String, PathItem)> = Vec::new();
-    for vendor in Vendor::ALL {
-        for route in routes(vendor) {
-            all.push((
-                format!("{}{}", vendor.prefix(), route.path),
-                path_item(route, vendor.prefix(), vendor.as_str()),
-            ));
+impl ApiDocs {
+    /// Joins the control plane's document with each vendor's.
+    ///
+    /// # Panics
+    /// When two documents declare different schemas under one name (a build bug:
+    /// merging would silently keep one of them).
+    pub fn assemble(admin: OpenApi, vendor_docs: Vec<(Vendor, OpenApi)>) -> Self {
+        let mut all = admin;
+        for (path, item) in &mut all.paths.paths {
+            let owner = path.strip_prefix("/_emulator/").and_then(|rest| rest.split('/').next());
+            let namespace = match owner.and_then(|segment| segment.parse::<Vendor>().ok()) {
+                Some(vendor) => format!("{vendor}_admin"),
+                None => "emulator".to_owned(),
+            };
+            for operation in operations(item) {
+                qualify(operation, &namespace);
+                operation.security =
+                    Some(vec![SecurityRequirement::default(), SecurityRequirement::new(ADMIN_TOKEN, [""; 0])]);
+            }
         }
-    }
-    for (path, item) in all {
-        paths = paths.path(path, item);
-    }
-    OpenApiBuilder::new()
-        .info(
-            InfoBuilder::new()
-                .title("vendor-emulator")
-                .version(env!("CARGO_PKG_VERSION"))
-                .description(Some("Control plane (/_emulator) and the emulated Portal.io, Propal and Holm routes"))
+        let admin_scheme = SecurityScheme::Http(
+            Http::builder()
+                .scheme(HttpAuthScheme::Bearer)
+                .description(Some("Only when the emulator runs with --admin-token: `Authorization: Bearer <token>`"))
                 .build(),
-        )
-        .paths(paths.build())
-        .build()
-}
-
-fn path_item(route: &RouteDoc, prefix: &str, tag: &str) -> PathItem {
-    let method = match route.method {
-        "POST" => HttpMethod::Post,
-        "PUT" => HttpMethod::Put,
-        "PATCH" => HttpMethod::Patch,
-        "DELETE" => HttpMethod::Delete,
-        _ => HttpMethod::Get,
-    };
-    let mut operation = OperationBuilder::new()
-        .summary(Some(route.summary))
-        .tag(tag)
-        .operation_id(Some(format!("{} {prefix}{}", route.method, route.path)))
-        .response("default", ResponseBuilder::new().description("See the vendor reference").build());
-    if let Some(scope) = route.scope {
-        operation = operation.description(Some(format!("Requires scope `{scope}`.")));
-    }
-    for name in route.path.split('/').filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}'))) {
-        operation = operation.parameter(
-            ParameterBuilder::new()
-                .name(name.trim_start_matches('*'))
-                .parameter_in(ParameterIn::Path)
-                .required(utoipa::openapi::Required::True),
         );
+        all.components
+            .get_or_insert_with(|| ComponentsBuilder::new().build())
+            .add_security_scheme(ADMIN_TOKEN, admin_scheme);
+        let mut vendors = HashMap::new();
+        for (vendor, mut doc) in vendor_docs {
+            for item in doc.paths.paths.values_mut() {
+                for operation in operations(item) {
+                    qualify(operation, vendor.as_str());
+                    if operation.tags.is_none() {
+                        operation.tags = Some(vec![vendor.as_str().to_owned()]);
+                    }
+                }
+            }
+            check_no_schema_clash(&all, &doc, vendor);
+            doc.info = InfoBuilder::new()
+                .title(format!("{} (vendor-emulator)", vendor.title()))
+                .version(env!("CARGO_PKG_VERSION"))
+                .description(Some(format!(
+                    "The emulated {} API. Bodies, statuses and error shapes are the vendor's; \
+                     refusals are explained in the X-Emulator-Explain header.",
+                    vendor.title()
+                )))
+                .build();
+            all = all.nest(vendor.prefix(), doc.clone());
+            vendors.insert(vendor, doc);
+        }
+        all.info = InfoBuilder::new()
+            .title("vendor-emulator")
+            .version(env!("CARGO_PKG_VERSION"))
+            .description(Some(
+                "Control plane (/_emulator) and the emulated Portal.io, Propal and Holm APIs under their prefixes",
+            ))
+            .build();
+        let all = serde_json::to_value(&all).expect("an OpenAPI document serializes");
+        Self { all, vendors }
     }
-    PathItem::new(method, operation.build())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+impl ApiDocs {
+    /// The whole document, or one vendor's with `servers` set to `base` + its prefix
+    /// (`base` empty: a relative server URL, resolved against wherever the document was fetched).
+    pub fn document(&self, vendor: Option<Vendor>) -> Value {
+        self.document_at(vendor, "")
+    }
 
-    #[test]
-    fn document_lists_the_control_plane_and_vendor_routes_under_their_prefix() {
-        let doc = serde_json::to_value(document()).unwrap();
-        let paths = doc["paths"].as_object().unwrap();
-        assert!(paths.contains_key("/_emulator/health"));
-        assert!(paths["/_emulator/propal/organizations/{organization_id}/keys"].get("post").is_some());
-        assert!(paths["/_emulator/propal/organizations/{organization_id}/keys"].get("get").is_some());
-        for route in routes(Vendor::Propal) {
-            let key = format!("/propal{}", route.path);
-            let method = route.method.to_ascii_lowercase();
-            assert!(paths.get(&key).and_then(|p| p.get(&method)).is_some(), "{method} {key} missing");
+    fn document_at(&self, vendor: Option<Vendor>, base: &str) -> Value {
+        let Some(vendor) = vendor else { return self.all.clone() };
+        let mut doc = self.vendors[&vendor].clone();
+        doc.servers = Some(vec![Server::new(format!("{base}{}", vendor.prefix()))]);
+        serde_json::to_value(doc).expect("an OpenAPI document serializes")
+    }
+}
+
+/// Every operation of a path item.
+fn operations(item: &mut PathItem) -> impl Iterator<Item = &mut Operation> {
+    [
+        &mut item.get,
+        &mut item.put,
+        &mut item.post,
+        &mut item.delete,
+        &mut item.options,
+        &mut item.head,
+        &mut item.patch,
+        &mut item.trace,
+    ]
+    .into_iter()
+    .filter_map(Option::as_mut)
+}
+
+/// `list_leads` → `propal.list_leads`, so ids stay unique in the merged document.
+fn qualify(operation: &mut Operation, namespace: &str) {
+    if let Some(id) = &operation.operation_id {
+        operation.operation_id = Some(format!("{namespace}.{id}"));
+    }
+}
+
+fn check_no_schema_clash(all: &OpenApi, doc: &OpenApi, vendor: Vendor) {
+    let (Some(have), Some(new)) = (&all.components, &doc.components) else { return };
+    let have: BTreeMap<_, _> = have.schemas.iter().collect();
+    for (name, schema) in &new.schemas {
+        if let Some(existing) = have.get(name) {
+            assert!(
+                serde_json::to_value(existing).ok() == serde_json::to_value(schema).ok(),
+                "{vendor} declares a schema `{name}` that another document declares differently: rename one"
+            );
         }
     }
+}
+
+/// This document: the control plane and every emulated route under its prefix.
+#[utoipa::path(get, path = "/_emulator/openapi.json", tag = "control plane",
+    responses((status = 200, description = "The OpenAPI 3.1 document", body = Object)))]
+pub async fn get_openapi(State(state): State<AppState>) -> Json<Value> {
+    Json(state.docs().all.clone())
+}
+
+/// One vendor's API at its root path, with `servers` pointing at its prefix on this emulator.
+///
+/// The path's last segment is `<vendor>.json` (axum captures a whole segment, so the
+/// parameter is the file name).
+#[utoipa::path(get, path = "/_emulator/openapi/{document}", tag = "control plane",
+    params(("document" = String, Path, description = "`portalio.json`, `propal.json` or `holm.json`")),
+    responses(
+        (status = 200, description = "The vendor's OpenAPI 3.1 document", body = Object),
+        (status = 404, description = "No such vendor", body = EmulatorErrorBody),
+    ))]
+pub async fn get_vendor_openapi(
+    State(state): State<AppState>,
+    Path(document): Path<String>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, EmulatorError> {
+    let vendor: Vendor = document
+        .strip_suffix(".json")
+        .ok_or_else(|| EmulatorError::NotFound(format!("no document {document}: ask for <vendor>.json")))?
+        .parse()
+        .map_err(EmulatorError::NotFound)?;
+    let base = headers.get(header::HOST).and_then(|v| v.to_str().ok()).map(|host| format!("http://{host}"));
+    Ok(Json(state.docs().document_at(Some(vendor), base.as_deref().unwrap_or_default())))
 }

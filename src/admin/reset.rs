@@ -3,23 +3,41 @@
 //! sees half a reset; the clock and the journal are left as they are.
 
 use axum::{Json, extract::Path, extract::State};
-use serde_json::{Value, json};
+use serde::Serialize;
+use utoipa::ToSchema;
 
-use super::error::EmulatorError;
+use super::error::{EmulatorError, EmulatorErrorBody};
 use crate::{Vendor, app::AppState};
 
-pub async fn reset_all(State(state): State<AppState>) -> Json<Value> {
-    for vendor in Vendor::ALL {
-        state.reset(vendor);
-    }
-    Json(json!({ "reset": Vendor::ALL }))
+/// Which vendors were reset.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ResetDone {
+    pub reset: Vec<Vendor>,
 }
 
+/// Every vendor back to its fixtures.
+#[utoipa::path(post, path = "/_emulator/reset", tag = "control plane",
+    responses((status = 200, description = "Every vendor reset", body = ResetDone)))]
+pub async fn reset_all(State(state): State<AppState>) -> Json<ResetDone> {
+    let reset: Vec<Vendor> = state.vendors.iter().map(|v| v.vendor()).collect();
+    for vendor in &reset {
+        state.reset(*vendor);
+    }
+    Json(ResetDone { reset })
+}
+
+/// One vendor back to its fixtures.
+#[utoipa::path(post, path = "/_emulator/reset/{vendor}", tag = "control plane",
+    params(("vendor" = Vendor, Path, description = "portalio, propal or holm")),
+    responses(
+        (status = 200, description = "The vendor was reset", body = ResetDone),
+        (status = 404, description = "No such vendor", body = EmulatorErrorBody),
+    ))]
 pub async fn reset_vendor(
     State(state): State<AppState>,
     Path(vendor): Path<String>,
-) -> Result<Json<Value>, EmulatorError> {
+) -> Result<Json<ResetDone>, EmulatorError> {
     let vendor: Vendor = vendor.parse().map_err(EmulatorError::NotFound)?;
     state.reset(vendor);
-    Ok(Json(json!({ "reset": [vendor] })))
+    Ok(Json(ResetDone { reset: vec![vendor] }))
 }

@@ -7,9 +7,9 @@ use serde_json::{Value, json};
 use super::model::{Organization, OrganizationsFile, PartnershipType, RawCredentialsFile};
 use crate::{
     Vendor,
-    app::VendorContext,
     fixtures::{FixtureError, check_raw_matches_hash},
     store::Swappable,
+    vendor::VendorContext,
 };
 
 /// Holm's data: cheap to share, reset by swapping the store.
@@ -34,7 +34,7 @@ pub struct Store {
 }
 
 impl HolmState {
-    pub fn new(context: &VendorContext<'_>) -> Result<Self, FixtureError> {
+    pub fn new(context: &VendorContext<'_>, _settings: &super::config::Settings) -> Result<Self, FixtureError> {
         let set = context.fixtures;
         let OrganizationsFile { organizations } = set.parse(Vendor::Holm, "organizations.json")?;
         let raw: RawCredentialsFile = set.parse(Vendor::Holm, "raw_credentials.json")?;

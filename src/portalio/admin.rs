@@ -22,7 +22,7 @@ use super::{
     state::{Account, AccountData, PortalioState},
     wire::{ProposalDetail, proposal_detail, seconds},
 };
-use crate::admin::error::{AdminJson, EmulatorError};
+use crate::admin::error::{AdminJson, EmulatorError, EmulatorErrorBody};
 
 /// The control-plane routes, relative to `/_emulator/portalio`.
 pub fn admin(state: Arc<PortalioState>) -> OpenApiRouter {
@@ -33,13 +33,6 @@ pub fn admin(state: Arc<PortalioState>) -> OpenApiRouter {
         .routes(routes!(set_proposal_status))
         .routes(routes!(sign_request))
         .with_state(state)
-}
-
-/// The control plane's error body, `{"error":"<what is wrong>"}`.
-#[derive(Debug, Serialize, ToSchema)]
-#[schema(as = PortalioAdminError)]
-pub struct AdminError {
-    pub error: String,
 }
 
 /// One user of a new account; every field has a default.
@@ -96,7 +89,7 @@ pub struct CreatedAccount {
     post, path = "/accounts", tag = "emulator",
     summary = "Create a Portal.io dealer account with its own app and users",
     request_body(content = NewAccount, content_type = "application/json"),
-    responses((status = 201, body = CreatedAccount), (status = 400, body = AdminError))
+    responses((status = 201, body = CreatedAccount), (status = 400, body = EmulatorErrorBody))
 )]
 async fn create_account(
     State(state): State<Arc<PortalioState>>,
@@ -164,7 +157,7 @@ fn parse_id(raw: &str, what: &str) -> Result<u64, EmulatorError> {
 #[utoipa::path(
     delete, path = "/accounts/{account_id}", tag = "emulator", summary = "Delete a Portal.io dealer account",
     params(("account_id" = u64, Path)),
-    responses((status = 204), (status = 404, body = AdminError))
+    responses((status = 204), (status = 404, body = EmulatorErrorBody))
 )]
 async fn delete_account(
     State(state): State<Arc<PortalioState>>,
@@ -190,7 +183,7 @@ pub struct RotatedKey {
     post, path = "/users/{user_id}/rotate-key", tag = "emulator",
     summary = "Give a Portal.io user a new user key (the old one stops working)",
     params(("user_id" = u64, Path)),
-    responses((status = 200, body = RotatedKey), (status = 404, body = AdminError))
+    responses((status = 200, body = RotatedKey), (status = 404, body = EmulatorErrorBody))
 )]
 async fn rotate_user_key(
     State(state): State<Arc<PortalioState>>,
@@ -228,7 +221,7 @@ pub struct NewStatus {
     request_body(content = NewStatus, content_type = "application/json"),
     responses(
         (status = 200, body = ProposalDetail),
-        (status = 400, body = AdminError), (status = 404, body = AdminError)
+        (status = 400, body = EmulatorErrorBody), (status = 404, body = EmulatorErrorBody)
     )
 )]
 async fn set_proposal_status(
@@ -296,7 +289,7 @@ pub struct Signed {
     post, path = "/sign", tag = "emulator",
     summary = "The Portal.io canonical string and signature for a described request",
     request_body(content = SignRequest, content_type = "application/json"),
-    responses((status = 200, body = Signed), (status = 400, body = AdminError))
+    responses((status = 200, body = Signed), (status = 400, body = EmulatorErrorBody))
 )]
 async fn sign_request(
     State(state): State<Arc<PortalioState>>,

@@ -36,10 +36,12 @@ pub mod wire;
 use std::sync::Arc;
 
 use axum::{
-    Router,
+    extract::State,
     http::{Method, Uri},
     middleware,
+    response::Response,
 };
+use serde_json::Value;
 use utoipa::{
     Modify, OpenApi,
     openapi::security::{ApiKey, ApiKeyValue, SecurityScheme},
@@ -48,11 +50,12 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 pub use state::PortalioState;
 
-use crate::{Vendor, routing::route_not_found, vendor::RouteDoc};
+use crate::{
+    Vendor,
+    routing::route_not_found,
+    vendor::{EmulatedVendor, FrameError},
+};
 use routes::{catalog, change_orders, exchange, people, proposals, users, webhooks};
-
-/// The routes as the frame's current OpenAPI document lists them: the [`api`] router documents itself.
-pub const ROUTES: &[RouteDoc] = &[];
 
 /// Portal.io's OpenAPI document: tags and the signature security scheme.
 #[derive(OpenApi)]
@@ -80,44 +83,65 @@ impl Modify for SignatureScheme {
     }
 }
 
-/// The API at the vendor's root path, documented, with the signature check on every route.
-pub fn api(state: Arc<PortalioState>) -> OpenApiRouter {
-    OpenApiRouter::with_openapi(PortalioDoc::openapi())
-        .routes(routes!(exchange::exchange_api_key))
-        .routes(routes!(proposals::list_proposals, proposals::create_proposal))
-        .routes(routes!(proposals::get_proposal, proposals::update_proposal))
-        .routes(routes!(proposals::update_description))
-        .routes(routes!(proposals::update_internal_notes))
-        .routes(routes!(proposals::add_area))
-        .routes(routes!(proposals::add_area_option))
-        .routes(routes!(proposals::update_option_client_description))
-        .routes(routes!(proposals::update_option_installer_notes))
-        .routes(routes!(proposals::assign_contact))
-        .routes(routes!(proposals::assign_location))
-        .routes(routes!(change_orders::list_change_orders))
-        .routes(routes!(change_orders::get_change_order))
-        .routes(routes!(people::list_people, people::create_person))
-        .routes(routes!(people::get_person))
-        .routes(routes!(people::list_locations, people::create_location))
-        .routes(routes!(users::list_users))
-        .routes(routes!(catalog::search_catalog))
-        .routes(routes!(catalog::list_categories))
-        .routes(routes!(catalog::get_catalog_item))
-        .routes(routes!(webhooks::subscribe))
-        .routes(routes!(webhooks::list_subscriptions))
-        .routes(routes!(webhooks::update_subscription))
-        .routes(routes!(webhooks::unsubscribe))
-        .route_layer(middleware::from_fn_with_state(Arc::clone(&state), auth::authenticate))
-        .fallback(not_found)
-        .with_state(state)
+impl EmulatedVendor for PortalioState {
+    fn vendor(&self) -> Vendor {
+        Vendor::Portalio
+    }
+
+    /// Every route behind [`auth::authenticate`] (a `route_layer`: unknown paths get
+    /// the 404 without a signature, as the frame's routing tests expect).
+    fn api(self: Arc<Self>) -> OpenApiRouter {
+        OpenApiRouter::with_openapi(PortalioDoc::openapi())
+            .routes(routes!(exchange::exchange_api_key))
+            .routes(routes!(proposals::list_proposals, proposals::create_proposal))
+            .routes(routes!(proposals::get_proposal, proposals::update_proposal))
+            .routes(routes!(proposals::update_description))
+            .routes(routes!(proposals::update_internal_notes))
+            .routes(routes!(proposals::add_area))
+            .routes(routes!(proposals::add_area_option))
+            .routes(routes!(proposals::update_option_client_description))
+            .routes(routes!(proposals::update_option_installer_notes))
+            .routes(routes!(proposals::assign_contact))
+            .routes(routes!(proposals::assign_location))
+            .routes(routes!(change_orders::list_change_orders))
+            .routes(routes!(change_orders::get_change_order))
+            .routes(routes!(people::list_people, people::create_person))
+            .routes(routes!(people::get_person))
+            .routes(routes!(people::list_locations, people::create_location))
+            .routes(routes!(users::list_users))
+            .routes(routes!(catalog::search_catalog))
+            .routes(routes!(catalog::list_categories))
+            .routes(routes!(catalog::get_catalog_item))
+            .routes(routes!(webhooks::subscribe))
+            .routes(routes!(webhooks::list_subscriptions))
+            .routes(routes!(webhooks::update_subscription))
+            .routes(routes!(webhooks::unsubscribe))
+            .route_layer(middleware::from_fn_with_state(Arc::clone(&self), auth::authenticate))
+            .fallback(not_found)
+            .with_state(self)
+    }
+
+    fn admin(self: Arc<Self>) -> OpenApiRouter {
+        admin::admin(self)
+    }
+
+    fn reset(&self) {
+        PortalioState::reset(self);
+    }
+
+    fn credentials(&self) -> Value {
+        PortalioState::credentials(self)
+    }
+
+    fn counts(&self) -> Value {
+        PortalioState::counts(self)
+    }
+
+    fn frame_error(&self, error: FrameError) -> Response {
+        error::frame_error(error)
+    }
 }
 
-/// Portal.io's router, at the vendor's root path.
-pub fn router(state: Arc<PortalioState>) -> Router {
-    let (router, _) = api(state).split_for_parts();
-    router.method_not_allowed_fallback(not_found)
-}
-
-async fn not_found(method: Method, uri: Uri) -> axum::response::Response {
-    route_not_found(Vendor::Portalio, &method, &uri)
+async fn not_found(State(state): State<Arc<PortalioState>>, method: Method, uri: Uri) -> Response {
+    route_not_found(state.as_ref(), &method, &uri)
 }

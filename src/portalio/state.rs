@@ -30,6 +30,7 @@ use crate::{
     fixtures::{FixtureError, FixtureSet},
     ids::{IdGen, Stream},
     store::Swappable,
+    vendor::VendorContext,
 };
 
 /// Portal.io's shared state.
@@ -100,12 +101,9 @@ impl Account {
 }
 
 impl PortalioState {
-    pub fn new(
-        clock: Clock,
-        fixtures: &FixtureSet,
-        settings: Settings,
-        seed: Option<u64>,
-    ) -> Result<Self, FixtureError> {
+    pub fn new(context: &VendorContext<'_>, settings: &Settings) -> Result<Self, FixtureError> {
+        let (clock, fixtures, settings, seed) =
+            (context.clock.clone(), context.fixtures, settings.clone(), context.seed);
         let AppsFile { apps } = fixtures.parse(Vendor::Portalio, "apps.json")?;
         let AccountsFile { accounts } = fixtures.parse(Vendor::Portalio, "accounts.json")?;
         let ProposalsFile { proposals } = fixtures.parse(Vendor::Portalio, "proposals.json")?;

@@ -71,6 +71,17 @@ macro_rules! scopes {
                 match self { $(Scope::$variant => $text),+ }
             }
         }
+
+        impl utoipa::PartialSchema for Scope {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                utoipa::openapi::schema::ObjectBuilder::new()
+                    .schema_type(utoipa::openapi::schema::Type::String)
+                    .enum_values(Some([$($text),+]))
+                    .into()
+            }
+        }
+
+        impl utoipa::ToSchema for Scope {}
     };
 }
 

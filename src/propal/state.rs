@@ -13,7 +13,7 @@ use std::{
 
 use dashmap::DashMap;
 use jiff::Timestamp;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -29,11 +29,11 @@ use super::{
 };
 use crate::{
     Vendor,
-    app::VendorContext,
     clock::Clock,
     fixtures::{FixtureError, FixtureSet, check_raw_matches_hash},
     ids::{IdGen, Stream},
     store::Swappable,
+    vendor::VendorContext,
 };
 
 /// Propal's shared state.
@@ -209,20 +209,36 @@ impl KeyRecord {
     }
 
     /// The control plane's view (no raw key).
-    pub fn to_admin_json(&self) -> Value {
+    pub fn view(&self) -> KeyView {
         let meta = self.meta();
-        json!({
-            "id": self.id,
-            "organization_id": self.organization_id,
-            "prefix": self.prefix,
-            "name": self.name,
-            "scopes": meta.scopes,
-            "created_at": ms::format(self.created_at),
-            "last_used_at": meta.last_used_at.map(ms::format),
-            "revoked_at": meta.revoked_at.map(ms::format),
-            "expires_at": meta.expires_at.map(ms::format),
-        })
+        KeyView {
+            id: self.id,
+            organization_id: self.organization_id,
+            prefix: self.prefix.clone(),
+            name: self.name.clone(),
+            scopes: meta.scopes,
+            created_at: ms::format(self.created_at),
+            last_used_at: meta.last_used_at.map(ms::format),
+            revoked_at: meta.revoked_at.map(ms::format),
+            expires_at: meta.expires_at.map(ms::format),
+        }
     }
+}
+
+/// A key as the control plane lists it: its prefix, never the raw key.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct KeyView {
+    pub id: Uuid,
+    pub organization_id: Uuid,
+    /// The first characters of the key, as the dashboard shows them.
+    pub prefix: String,
+    pub name: String,
+    pub scopes: BTreeSet<Scope>,
+    /// RFC 3339, milliseconds.
+    pub created_at: String,
+    pub last_used_at: Option<String>,
+    pub revoked_at: Option<String>,
+    pub expires_at: Option<String>,
 }
 
 impl Org {
@@ -250,18 +266,30 @@ pub struct NewKey {
 }
 
 impl NewKey {
-    /// `{"id","key","prefix","name","scopes","expires_at"}` (CONTRACT §6.6).
-    pub fn to_created_json(&self) -> Value {
+    /// The answer to a key creation: the raw value, shown this once (CONTRACT §6.6).
+    pub fn view(&self) -> CreatedKey {
         let meta = self.record.meta();
-        json!({
-            "id": self.record.id,
-            "key": self.raw,
-            "prefix": self.record.prefix,
-            "name": self.record.name,
-            "scopes": meta.scopes,
-            "expires_at": meta.expires_at.map(ms::format),
-        })
+        CreatedKey {
+            id: self.record.id,
+            key: self.raw.clone(),
+            prefix: self.record.prefix.clone(),
+            name: self.record.name.clone(),
+            scopes: meta.scopes,
+            expires_at: meta.expires_at.map(ms::format),
+        }
     }
+}
+
+/// A key just created, with its raw value: the only time it is shown.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct CreatedKey {
+    pub id: Uuid,
+    /// `pp_live_…`: store it now, it is never shown again.
+    pub key: String,
+    pub prefix: String,
+    pub name: String,
+    pub scopes: BTreeSet<Scope>,
+    pub expires_at: Option<String>,
 }
 
 impl Store {
@@ -348,11 +376,11 @@ impl Store {
 }
 
 impl PropalState {
-    pub fn new(context: &VendorContext<'_>) -> Result<Self, FixtureError> {
+    pub fn new(context: &VendorContext<'_>, settings: &Settings) -> Result<Self, FixtureError> {
         let fixtures = Arc::new(PropalFixtures::load(context.fixtures)?);
-        let seed = context.config.seed;
+        let seed = context.seed;
         let store = Swappable::new(Store::from_fixtures(&fixtures, seed));
-        Ok(Self { clock: context.clock.clone(), settings: context.config.propal.clone(), fixtures, seed, store })
+        Ok(Self { clock: context.clock.clone(), settings: settings.clone(), fixtures, seed, store })
     }
 
     /// The current store; a request keeps the one it took.

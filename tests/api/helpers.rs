@@ -1,5 +1,7 @@
 //! Test helpers: an in-process app per test (own clock, store and journal), request
-//! builders and a response reader.
+//! builders and a response reader that holds every answer to the OpenAPI document:
+//! a response from a documented operation must have a documented status, and its
+//! JSON body must match the schema documented for that status.
 
 #![allow(dead_code)]
 
@@ -14,7 +16,7 @@ use axum::{
 use http_body_util::BodyExt;
 use serde_json::{Value, json};
 use tower::ServiceExt;
-use vendor_emulator::{App, Config, build_app};
+use vendor_emulator::{App, Config, Vendor, build_app, routing::MatchedRoute};
 
 /// A fresh emulator for one test.
 pub struct TestApp {
@@ -130,7 +132,17 @@ pub fn raw_request(method: Method, path: &str, body: impl Into<Body>, headers: &
 }
 
 pub async fn send(router: Router, request: Request<Body>) -> TestResponse {
-    TestResponse::read(router.oneshot(request).await.unwrap()).await
+    let method = request.method().clone();
+    let response = router.oneshot(request).await.unwrap();
+    let route = response.extensions().get::<MatchedRoute>().cloned();
+    let vendor = response.extensions().get::<Vendor>().copied();
+    let mut response = TestResponse::read(response).await;
+    if let Some(route) = route {
+        let path = vendor.map_or_else(|| route.0.clone(), |v| format!("{}{}", v.prefix(), route.0));
+        crate::openapi_check::check_response(&method, &path, &response);
+        response.documented_path = Some(path);
+    }
+    response
 }
 
 /// A response read whole.
@@ -141,6 +153,9 @@ pub struct TestResponse {
     pub text: String,
     /// `Value::Null` when the body is not JSON.
     pub json: Value,
+    /// The route that answered, as the whole OpenAPI document names its path
+    /// (`/propal/v1/leads/{id}`); `None` when a fallback answered.
+    pub documented_path: Option<String>,
 }
 
 impl TestResponse {
@@ -150,7 +165,7 @@ impl TestResponse {
         let bytes = response.into_body().collect().await.unwrap().to_bytes();
         let text = String::from_utf8_lossy(&bytes).into_owned();
         let json = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-        Self { status, headers, text, json }
+        Self { status, headers, text, json, documented_path: None }
     }
 
     pub fn header(&self, name: &str) -> Option<&str> {

@@ -2,6 +2,8 @@
 //! plus a few socket tests that start the real binary.
 
 mod helpers;
+mod openapi;
+mod openapi_check;
 
 mod admin;
 mod portalio;

@@ -549,7 +549,8 @@ async fn control_plane_keys_are_shown_once_listed_by_prefix_edited_and_revoked()
         )
         .await;
     assert_eq!(bad_scope.status, StatusCode::BAD_REQUEST);
-    assert_eq!(bad_scope.json["error"], "unknown scope `leads:admin`");
+    let message = bad_scope.json["error"].as_str().unwrap();
+    assert!(message.contains("scopes[0]: unknown scope `leads:admin`"), "{message}");
     let deleted = app.admin(Method::DELETE, &format!("/_emulator/propal/organizations/{org}"), None).await;
     assert_eq!(deleted.status, StatusCode::NO_CONTENT);
     assert_eq!(app.propal(Method::GET, &raw, "/v1/organization", None).await.status, StatusCode::UNAUTHORIZED);

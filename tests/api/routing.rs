@@ -104,18 +104,41 @@ async fn a_path_that_only_starts_like_a_prefix_is_an_unknown_route() {
 }
 
 #[tokio::test]
-async fn an_unknown_propal_path_gets_propals_own_404_body() {
+async fn an_unknown_propal_path_gets_propals_own_404_body_once_authenticated() {
     let app = TestApp::new();
     let key = app.propal_key(FULL_ACCESS).await;
 
     let anonymous = app.get("/propal/v1/no-such-resource").await;
+    let bad_key = app.propal(Method::GET, "pp_live_nope", "/v1/no-such-resource", None).await;
     let with_key = app.propal(Method::GET, &key, "/v1/no-such-resource", None).await;
+    let wrong_method = app.propal(Method::PUT, &key, "/v1/leads", None).await;
 
-    let expected = json!({"error": {"code": "not_found", "message": "Not found."}});
-    assert_eq!(anonymous.status, StatusCode::NOT_FOUND, "{}", anonymous.text);
-    assert_eq!(anonymous.json, expected, "{}", anonymous.text);
+    let unauthorized = json!({"error": {"code": "unauthorized", "message": "Invalid API key."}});
+    assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED, "{}", anonymous.text);
+    assert_eq!(anonymous.json, unauthorized, "{}", anonymous.text);
+    assert_eq!(bad_key.status, StatusCode::UNAUTHORIZED, "{}", bad_key.text);
+    assert_eq!(bad_key.json, unauthorized, "{}", bad_key.text);
+    assert!(
+        bad_key.header("x-emulator-explain").is_some_and(|e| e.starts_with("unknown_key")),
+        "{:?}",
+        bad_key.headers
+    );
+    let not_found = json!({"error": {"code": "not_found", "message": "Not found."}});
     assert_eq!(with_key.status, StatusCode::NOT_FOUND, "{}", with_key.text);
-    assert_eq!(with_key.json, expected, "{}", with_key.text);
+    assert_eq!(with_key.json, not_found, "{}", with_key.text);
+    assert!(with_key.header("x-ratelimit-remaining").is_some(), "the unknown path was counted: {:?}", with_key.headers);
+    assert_eq!(wrong_method.status, StatusCode::NOT_FOUND, "{}", wrong_method.text);
+    assert_eq!(wrong_method.json, not_found, "{}", wrong_method.text);
+}
+
+#[tokio::test]
+async fn an_unserved_method_on_a_known_propal_path_needs_a_key_first() {
+    let app = TestApp::new();
+
+    let r = app.propal(Method::PUT, "pp_live_nope", "/v1/leads", None).await;
+
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{}", r.text);
+    assert_eq!(r.json, json!({"error": {"code": "unauthorized", "message": "Invalid API key."}}), "{}", r.text);
 }
 
 #[tokio::test]
@@ -173,9 +196,11 @@ async fn the_dedicated_propal_listener_serves_propal_at_the_root_path() {
 #[tokio::test]
 async fn the_control_plane_is_not_on_a_dedicated_listener() {
     let app = TestApp::new();
+    let key = app.propal_key(FULL_ACCESS).await;
     let dedicated = app.app.dedicated_router(Vendor::Propal);
+    let auth = format!("Bearer {key}");
 
-    let r = send(dedicated, request(Method::GET, "/_emulator/health", None, &[])).await;
+    let r = send(dedicated, request(Method::GET, "/_emulator/health", None, &[("authorization", &auth)])).await;
 
     assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.text);
     assert_eq!(r.json, json!({"error": {"code": "not_found", "message": "Not found."}}), "{}", r.text);

@@ -154,7 +154,7 @@ async fn the_binary_announces_its_ports_serves_both_listeners_and_exits_cleanly_
         get(&client, &format!("http://{dedicated}/v1/organization"), &[("authorization", &auth)]).await;
     assert_eq!(status, StatusCode::OK, "{organization}");
     assert!(organization["id"].is_string(), "{organization}");
-    let (status, _) = get(&client, &format!("http://{dedicated}/_emulator/health"), &[]).await;
+    let (status, _) = get(&client, &format!("http://{dedicated}/_emulator/health"), &[("authorization", &auth)]).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     let (_, journal) = get(&client, &format!("http://{main}/_emulator/journal?vendor=propal&status=200"), &[]).await;
     let entry = &journal["entries"][0];
