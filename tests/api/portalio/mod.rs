@@ -4,9 +4,9 @@
 //! docs' rules, never by the server's code.
 
 // mod admin;
-// mod catalog;
-// mod people;
+mod catalog;
+mod people;
 mod proposals;
 mod signer;
 mod signing;
-// mod webhooks;
+mod webhooks;
