@@ -11,7 +11,7 @@
 //!
 //! # Layout
 //!
-//! - [`config`]: the `--portalio-*` flags.
+//! - [`config`]: the `--portalio-*` flags; [`cli`]: `vendor-emulator sign portalio`.
 //! - [`signature`]: the canonical message, HMAC, the verifier and the near-miss diagnosis (pure).
 //! - [`auth`]: the middleware that runs the verifier and finds the user; [`auth::Caller`].
 //! - [`error`]: the 401 string and the `{"message"}` errors.
@@ -23,6 +23,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod cli;
 pub mod config;
 pub mod error;
 pub mod events;

@@ -3,7 +3,7 @@
 //! rules, and the control plane. Requests are signed by [`signer`], written from the
 //! docs' rules, never by the server's code.
 
-// mod admin;
+mod admin;
 mod catalog;
 mod people;
 mod proposals;
