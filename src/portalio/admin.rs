@@ -109,8 +109,9 @@ async fn create_account(
     for (n, spec) in specs.into_iter().enumerate() {
         let id = store.next_id();
         let username = spec.username.unwrap_or_else(|| format!("user{n}.{account_id}@dealer.example"));
-        let taken = store.accounts.iter().any(|a| a.data().users.values().any(|u| u.username.eq_ignore_ascii_case(&username)))
-            || data.users.values().any(|u| u.username.eq_ignore_ascii_case(&username));
+        let taken =
+            store.accounts.iter().any(|a| a.data().users.values().any(|u| u.username.eq_ignore_ascii_case(&username)))
+                || data.users.values().any(|u| u.username.eq_ignore_ascii_case(&username));
         if taken {
             return Err(EmulatorError::BadRequest(format!("username `{username}` is already taken")));
         }
@@ -165,7 +166,8 @@ async fn delete_account(
 ) -> Result<StatusCode, EmulatorError> {
     let id = parse_id(&id, "account")?;
     let store = state.store();
-    let (_, account) = store.accounts.remove(&id).ok_or_else(|| EmulatorError::NotFound(format!("no Portal.io account {id}")))?;
+    let (_, account) =
+        store.accounts.remove(&id).ok_or_else(|| EmulatorError::NotFound(format!("no Portal.io account {id}")))?;
     for user in account.data().users.values() {
         store.user_keys.remove(&user.user_key);
     }
@@ -245,7 +247,8 @@ async fn set_proposal_status(
         .ok_or_else(|| EmulatorError::NotFound(format!("no Portal.io proposal {id}")))?;
     let now = seconds(state.clock.now());
     let mut data = account.data();
-    let proposal = data.proposals.get_mut(&id).ok_or_else(|| EmulatorError::NotFound(format!("no Portal.io proposal {id}")))?;
+    let proposal =
+        data.proposals.get_mut(&id).ok_or_else(|| EmulatorError::NotFound(format!("no Portal.io proposal {id}")))?;
     proposal.status = status;
     proposal.last_modified_date = now;
     match status {
@@ -305,7 +308,9 @@ async fn sign_request(
     };
     let date = input.date.unwrap_or_else(|| imf_fixdate(state.clock.now()));
     if parse_imf_fixdate(&date).is_none() {
-        return Err(EmulatorError::BadRequest(format!("`{date}` is not an IMF-fixdate such as `Mon, 06 Apr 2026 00:22:19 GMT`")));
+        return Err(EmulatorError::BadRequest(format!(
+            "`{date}` is not an IMF-fixdate such as `Mon, 06 Apr 2026 00:22:19 GMT`"
+        )));
     }
     let described = Described {
         method: &input.method,
@@ -314,7 +319,7 @@ async fn sign_request(
         date: &date,
         user_key: input.user_key.as_deref(),
     };
-    let (canonical_string, signature) =
-        sign_described(&described, &secret, state.settings.portalio_secret_encoding).map_err(EmulatorError::BadRequest)?;
+    let (canonical_string, signature) = sign_described(&described, &secret, state.settings.portalio_secret_encoding)
+        .map_err(EmulatorError::BadRequest)?;
     Ok(Json(Signed { canonical_string, signature, date }))
 }

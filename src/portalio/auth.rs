@@ -77,10 +77,8 @@ pub fn target(state: &PortalioState, parts: &Parts) -> Target {
     let addressed = mount.public_base(headers);
     let (scheme, rest) = addressed.split_once("://").unwrap_or(("http", addressed.as_str()));
     let host = rest.strip_suffix(mount.prefix).unwrap_or(rest);
-    let raw_host = headers
-        .contains_key("x-forwarded-host")
-        .then(|| headers.get("host").and_then(|v| v.to_str().ok()))
-        .flatten();
+    let raw_host =
+        headers.contains_key("x-forwarded-host").then(|| headers.get("host").and_then(|v| v.to_str().ok())).flatten();
     let public = state.settings.portalio_public_base_url.as_deref();
     let base = public.map_or_else(|| addressed.clone(), |b| b.trim_end_matches('/').to_owned());
     let path = parts.uri.path().to_owned();
@@ -157,9 +155,9 @@ fn find_user(
         let shown: String = user_key.chars().take(6).collect();
         return Err(unauthorized("unknown_user_key", format!("no user has the user key `{shown}...`")));
     };
-    let account = store.account(account_id).ok_or_else(|| {
-        unauthorized("unknown_user_key", format!("the user key's account {account_id} was deleted"))
-    })?;
+    let account = store
+        .account(account_id)
+        .ok_or_else(|| unauthorized("unknown_user_key", format!("the user key's account {account_id} was deleted")))?;
     let user = account.data().users.get(&user_id).cloned();
     let Some(user) = user.filter(|u| u.user_key == user_key) else {
         return Err(unauthorized("unknown_user_key", "the user key was rotated or its user deleted".into()));

@@ -17,7 +17,8 @@ pub const UNAUTHORIZED_BODY: &str = "You are not authorized. Your request signat
 /// INFERRED wording of the 402 (CONTRACT §5.1 fixes it).
 pub const SUBSCRIPTION_REQUIRED: &str = "An active Portal.io subscription is required.";
 /// INFERRED wording of the catalog 403.
-pub const CATALOG_FORBIDDEN: &str = "Catalog access is not enabled for this account. Contact your Portal.io representative.";
+pub const CATALOG_FORBIDDEN: &str =
+    "Catalog access is not enabled for this account. Contact your Portal.io representative.";
 
 /// The `{"message"}` body of every error but the 401.
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]

@@ -153,7 +153,9 @@ impl NearMiss {
                 "the URL you signed and the path you sent differ by a trailing slash; sign the path exactly as sent"
             }
             NearMiss::LowercaseMethod => "you signed the HTTP method in lower case; sign it upper case (GET, POST)",
-            NearMiss::Scheme => "you signed the other scheme (http vs https); sign the scheme the request was sent with",
+            NearMiss::Scheme => {
+                "you signed the other scheme (http vs https); sign the scheme the request was sent with"
+            }
             NearMiss::Host => {
                 "you signed another host or port than the one the request was addressed to; sign the Host you send to \
                  (or start the emulator with --portalio-public-base-url set to the base URL you sign)"
@@ -249,7 +251,8 @@ fn presented(headers: &HeaderMap) -> Result<Presented<'_>, Failure> {
     if let Some(first) = missing.first() {
         return Err(Failure::MissingHeader(first));
     }
-    let text = |name: &'static str| headers.get(name).and_then(|v| v.to_str().ok()).ok_or(Failure::MalformedHeader(name));
+    let text =
+        |name: &'static str| headers.get(name).and_then(|v| v.to_str().ok()).ok_or(Failure::MalformedHeader(name));
     let content_type = match headers.get("content-type") {
         None => None,
         Some(value) => Some(value.to_str().map_err(|_| Failure::MalformedHeader("Content-Type"))?),
@@ -315,7 +318,10 @@ pub fn verify(
             return Err(refuse(failure, detail, report, &passed));
         }
     };
-    passed.push(("headers", "Accept, X-MSS-API-APPID, X-MSS-API-USERKEY, X-MSS-CUSTOM-DATE, X-MSS-SIGNATURE present".into()));
+    passed.push((
+        "headers",
+        "Accept, X-MSS-API-APPID, X-MSS-API-USERKEY, X-MSS-CUSTOM-DATE, X-MSS-SIGNATURE present".into(),
+    ));
     if !accepts_json(headers_seen.accept) {
         let detail = format!("Accept `{}` does not admit application/json", headers_seen.accept);
         return Err(refuse(Failure::NotAcceptable, detail.clone(), detail, &passed));
@@ -348,8 +354,7 @@ pub fn verify(
     let url = target.url();
     let content_type = (target.method != "GET").then(|| headers_seen.content_type.unwrap_or(""));
     let user_key = (!target.exchange).then_some(headers_seen.user_key);
-    let message =
-        Message { method: &target.method, url: &url, content_type, date: headers_seen.date, user_key };
+    let message = Message { method: &target.method, url: &url, content_type, date: headers_seen.date, user_key };
     let expected = canonical_message(&message);
     let mut accepted = vec![expected.clone()];
     let with_query = target.query.as_deref().filter(|q| !q.is_empty()).map(|q| format!("{url}?{q}"));
@@ -396,27 +401,24 @@ fn mismatch_texts(
         message.date,
         message.user_key.map(|k| format!(" + X-MSS-API-USERKEY \"{k}\"")).unwrap_or_default(),
     );
-    let detail = match near {
-        Some((misses, client)) => {
-            let names: Vec<&str> = misses.iter().map(|m| m.name()).collect();
-            let _ = write!(
-                report,
-                "Your signature matches this canonical string instead:\n  \"{client}\"\nNear miss {}:",
-                names.join(" + ")
-            );
-            for miss in misses {
-                let _ = write!(report, "\n  - {}: {}.", miss.name(), miss.advice());
-            }
-            let advice: Vec<&str> = misses.iter().map(|m| m.advice()).collect();
-            format!("expected canonical string \"{expected}\"; yours was \"{client}\": {}", advice.join("; also "))
+    let detail = if let Some((misses, client)) = near {
+        let names: Vec<&str> = misses.iter().map(|m| m.name()).collect();
+        let _ = write!(
+            report,
+            "Your signature matches this canonical string instead:\n  \"{client}\"\nNear miss {}:",
+            names.join(" + ")
+        );
+        for miss in misses {
+            let _ = write!(report, "\n  - {}: {}.", miss.name(), miss.advice());
         }
-        None => {
-            report.push_str(
-                "No known client mistake reproduces your signature: check the secret key, and that the date and user key \
-                 you signed are byte-for-byte the header values you sent.",
-            );
-            format!("expected canonical string \"{expected}\"; no known client mistake reproduces the signature")
-        }
+        let advice: Vec<&str> = misses.iter().map(|m| m.advice()).collect();
+        format!("expected canonical string \"{expected}\"; yours was \"{client}\": {}", advice.join("; also "))
+    } else {
+        report.push_str(
+            "No known client mistake reproduces your signature: check the secret key, and that the date and user key \
+             you signed are byte-for-byte the header values you sent.",
+        );
+        format!("expected canonical string \"{expected}\"; no known client mistake reproduces the signature")
     };
     (detail, report)
 }
@@ -444,7 +446,10 @@ fn message_variants(target: &Target, message: &Message<'_>) -> Vec<(NearMiss, St
     }
     if let Some(content_type) = message.content_type {
         if !content_type.is_empty() {
-            out.push((NearMiss::ContentTypeOmitted, canonical_message(&Message { content_type: None, ..message.clone() })));
+            out.push((
+                NearMiss::ContentTypeOmitted,
+                canonical_message(&Message { content_type: None, ..message.clone() }),
+            ));
         }
         for other in charset_variants(content_type) {
             out.push((
@@ -546,7 +551,8 @@ pub fn alternative_bases(
     real_hosts: &[&str],
 ) -> Vec<(NearMiss, String)> {
     let mut out: Vec<(NearMiss, String)> = Vec::new();
-    let expected = public_base.map_or_else(|| format!("{scheme}://{host}{prefix}"), |b| b.trim_end_matches('/').to_owned());
+    let expected =
+        public_base.map_or_else(|| format!("{scheme}://{host}{prefix}"), |b| b.trim_end_matches('/').to_owned());
     let mut push = |miss: NearMiss, base: String| {
         if base != expected && !out.iter().any(|(_, b)| *b == base) {
             out.push((miss, base));
@@ -576,7 +582,10 @@ pub fn alternative_bases(
         _ => None,
     };
     if let Some(other) = swap {
-        push(NearMiss::Host, format!("{scheme}://{other}{}{prefix}", port.map(|p| format!(":{p}")).unwrap_or_default()));
+        push(
+            NearMiss::Host,
+            format!("{scheme}://{other}{}{prefix}", port.map(|p| format!(":{p}")).unwrap_or_default()),
+        );
     }
     if let Some(raw) = raw_host.filter(|r| *r != host) {
         push(NearMiss::Host, format!("{scheme}://{raw}{prefix}"));
@@ -601,19 +610,25 @@ pub struct Described<'a> {
 }
 
 /// The canonical string and signature a correct client sends for a described request.
-pub fn sign_described(request: &Described<'_>, secret: &str, encoding: SecretEncoding) -> Result<(String, String), String> {
+pub fn sign_described(
+    request: &Described<'_>,
+    secret: &str,
+    encoding: SecretEncoding,
+) -> Result<(String, String), String> {
     let method = request.method.trim().to_ascii_uppercase();
     if method.is_empty() {
         return Err("`method` must not be empty".into());
     }
     let url = request.url.trim();
     let without_query = url.split(['?', '#']).next().unwrap_or_default();
-    let (scheme, rest) =
-        without_query.split_once("://").ok_or_else(|| format!("`{url}` is not an absolute URL (scheme://host/path)"))?;
+    let (scheme, rest) = without_query
+        .split_once("://")
+        .ok_or_else(|| format!("`{url}` is not an absolute URL (scheme://host/path)"))?;
     if scheme.is_empty() || rest.is_empty() {
         return Err(format!("`{url}` is not an absolute URL (scheme://host/path)"));
     }
-    let exchange = rest.split_once('/').is_some_and(|(_, path)| format!("/{path}").ends_with(super::auth::EXCHANGE_PATH));
+    let exchange =
+        rest.split_once('/').is_some_and(|(_, path)| format!("/{path}").ends_with(super::auth::EXCHANGE_PATH));
     let message = Message {
         method: &method,
         url: without_query,
@@ -640,7 +655,9 @@ pub fn imf_fixdate(at: Timestamp) -> String {
 fn split_port(host: &str) -> (&str, Option<&str>) {
     match host.rsplit_once(':') {
         Some((name, port))
-            if !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) && (!name.contains(':') || name.ends_with(']')) =>
+            if !port.is_empty()
+                && port.bytes().all(|b| b.is_ascii_digit())
+                && (!name.contains(':') || name.ends_with(']')) =>
         {
             (name, Some(port))
         }
@@ -736,7 +753,10 @@ mod tests {
             date: DATE_VECTOR,
             user_key: Some(USER_KEY_VECTOR),
         };
-        assert!(canonical_message(&post).starts_with("POSThttps://sandbox.api.portal.io/public/proposalsapplication/x-www-form-urlencodedMon,"));
+        assert!(
+            canonical_message(&post)
+                .starts_with("POSThttps://sandbox.api.portal.io/public/proposalsapplication/x-www-form-urlencodedMon,")
+        );
     }
 
     #[test]
@@ -756,7 +776,9 @@ mod tests {
         bad.insert(SIGNATURE, "L6z6PeUlsYS1X7qjIaD8rRxTkQLK4M7SLWt+UprvoJM=".parse().unwrap());
         let refusal = verify(&t, &bad, secret_of, &settings(), now()).unwrap_err();
         assert_eq!(refusal.failure.reason(), "signature_mismatch");
-        assert!(refusal.report.contains("GEThttps://sandbox.api.portal.io/authenticate/apikeyexchangeMon, 06 Apr 2026"));
+        assert!(
+            refusal.report.contains("GEThttps://sandbox.api.portal.io/authenticate/apikeyexchangeMon, 06 Apr 2026")
+        );
         assert!(!refusal.report.contains(SECRET), "the secret never appears");
     }
 
@@ -783,14 +805,17 @@ mod tests {
             h.insert(axum::http::HeaderName::from_bytes(name.as_bytes()).unwrap(), value.parse().unwrap());
             h
         };
-        let reason = |h: HeaderMap, at: Timestamp| verify(&t, &h, secret_of, &settings(), at).unwrap_err().failure.reason();
+        let reason =
+            |h: HeaderMap, at: Timestamp| verify(&t, &h, secret_of, &settings(), at).unwrap_err().failure.reason();
         assert_eq!(reason(with("accept", "text/html"), now()), "not_acceptable");
         assert_eq!(reason(with(APP_ID, "other"), now()), "unknown_app_id");
         assert_eq!(reason(with(DATE, "2026-04-06T00:22:19Z"), now()), "bad_date");
         assert_eq!(reason(with(DATE, "Sun, 06 Apr 2026 00:22:19 GMT"), now()), "bad_date", "wrong weekday");
         assert_eq!(reason(headers(&base), now() - jiff::SignedDuration::from_secs(412)), "clock_skew:+412s");
         assert_eq!(reason(headers(&base), now() + jiff::SignedDuration::from_secs(301)), "clock_skew:-301s");
-        assert!(verify(&t, &headers(&base), secret_of, &settings(), now() + jiff::SignedDuration::from_secs(300)).is_ok());
+        assert!(
+            verify(&t, &headers(&base), secret_of, &settings(), now() + jiff::SignedDuration::from_secs(300)).is_ok()
+        );
     }
 
     #[test]
@@ -809,8 +834,14 @@ mod tests {
         let decoded = STANDARD.decode(SECRET).unwrap();
         let client = |m: Message<'_>| sign(key, &canonical_message(&m));
         let cases: Vec<(String, &str)> = vec![
-            (client(Message { url: "http://localhost:8080/portalio/public/proposals?a=1", ..message.clone() }), "query_string_signed"),
-            (client(Message { url: "http://localhost:8080/portalio/public/proposals/", ..message.clone() }), "trailing_slash"),
+            (
+                client(Message { url: "http://localhost:8080/portalio/public/proposals?a=1", ..message.clone() }),
+                "query_string_signed",
+            ),
+            (
+                client(Message { url: "http://localhost:8080/portalio/public/proposals/", ..message.clone() }),
+                "trailing_slash",
+            ),
             (client(Message { method: "post", ..message.clone() }), "lowercase_method"),
             (client(Message { url: "https://localhost:8080/portalio/public/proposals", ..message.clone() }), "scheme"),
             (client(Message { url: "http://localhost/portalio/public/proposals", ..message.clone() }), "host"),
@@ -818,7 +849,10 @@ mod tests {
             (client(Message { url: "http://localhost:8080/public/proposals", ..message.clone() }), "prefix_missing"),
             (client(Message { content_type: None, ..message.clone() }), "content_type_omitted"),
             (
-                client(Message { content_type: Some("application/x-www-form-urlencoded; charset=utf-8"), ..message.clone() }),
+                client(Message {
+                    content_type: Some("application/x-www-form-urlencoded; charset=utf-8"),
+                    ..message.clone()
+                }),
                 "content_type_charset",
             ),
             (client(Message { user_key: None, ..message.clone() }), "user_key_omitted"),
@@ -826,7 +860,8 @@ mod tests {
             (hex::encode(hmac(key, &canonical_message(&message))), "hex_output"),
         ];
         for (presented, name) in cases {
-            let (misses, _) = diagnose(&t, &message, &presented, SECRET, &settings()).unwrap_or_else(|| panic!("{name}"));
+            let (misses, _) =
+                diagnose(&t, &message, &presented, SECRET, &settings()).unwrap_or_else(|| panic!("{name}"));
             let names: Vec<&str> = misses.iter().map(|m| m.name()).collect();
             assert_eq!(names, [name]);
         }

@@ -419,9 +419,8 @@ pub struct ChangeOrderSummary {
 
 pub fn change_order_summary(store: &Store, data: &AccountData, order: &Proposal) -> ChangeOrderSummary {
     let money = financial_summary(store, data, order);
-    let contact = order
-        .contact_id
-        .or_else(|| order.parent_id.and_then(|p| data.proposals.get(&p)).and_then(|p| p.contact_id));
+    let contact =
+        order.contact_id.or_else(|| order.parent_id.and_then(|p| data.proposals.get(&p)).and_then(|p| p.contact_id));
     ChangeOrderSummary {
         id: order.id,
         number: order.number,
@@ -503,8 +502,7 @@ pub fn contact_detail(data: &AccountData, contact: &Contact, counts: bool) -> Co
         primary_location: of_contact().find(|l| l.is_primary).map(location_out),
         billing_location: of_contact().find(|l| l.is_billing).map(location_out),
         proposal_count: counts.then(|| {
-            data.proposals.values().filter(|p| p.parent_id.is_none() && p.contact_id == Some(contact.id)).count()
-                as u64
+            data.proposals.values().filter(|p| p.parent_id.is_none() && p.contact_id == Some(contact.id)).count() as u64
         }),
         payment_count: counts.then_some(contact.payment_count),
         summary: customer(contact),

@@ -411,7 +411,8 @@ pub async fn get_catalog_item(
     Ok(Json(CatalogItemDetail {
         description: extended.then(|| item.description.clone()),
         product_url: extended.then(|| format!("https://portal.io/catalog/{}", item.id)),
-        additional_image_urls: extended.then(|| vec![format!("https://images.portal.io/catalog/{}/angle.jpg", item.id)]),
+        additional_image_urls: extended
+            .then(|| vec![format!("https://images.portal.io/catalog/{}/angle.jpg", item.id)]),
         pdf_resource_links: extended.then(Vec::new),
         video_resource_links: extended.then(Vec::new),
         specs: extended.then(|| {

@@ -98,7 +98,10 @@ pub async fn exchange_api_key(
     }
     trail.set_account(account_id.to_string());
     if !user.email_verified {
-        return Err(refused("email_not_verified", format!("`{}` has not verified their e-mail address", user.username)));
+        return Err(refused(
+            "email_not_verified",
+            format!("`{}` has not verified their e-mail address", user.username),
+        ));
     }
     trail.pass("credentials", format!("user {} ({}) of account {account_id}", user.id, user.username));
     let ids = &signed.store.ids;

@@ -9,12 +9,7 @@ pub mod proposals;
 pub mod users;
 pub mod webhooks;
 
-use super::{
-    auth::Caller,
-    error::PortalioError,
-    model::Proposal,
-    state::AccountData,
-};
+use super::{auth::Caller, error::PortalioError, model::Proposal, state::AccountData};
 
 /// A path id: not an integer is the same 404 as an unknown id (INFERRED: ASP.NET's `{id:int}` route constraint).
 pub fn path_id(raw: &str, what: &str) -> Result<u64, PortalioError> {
@@ -24,7 +19,11 @@ pub fn path_id(raw: &str, what: &str) -> Result<u64, PortalioError> {
 }
 
 /// The caller's proposal `id` (not a change order), or 404 naming whose it is.
-pub fn proposal_mut<'a>(caller: &Caller, data: &'a mut AccountData, id: u64) -> Result<&'a mut Proposal, PortalioError> {
+pub fn proposal_mut<'a>(
+    caller: &Caller,
+    data: &'a mut AccountData,
+    id: u64,
+) -> Result<&'a mut Proposal, PortalioError> {
     match data.proposals.get_mut(&id) {
         Some(p) if p.parent_id.is_none() => Ok(p),
         Some(_) => Err(PortalioError::not_found(

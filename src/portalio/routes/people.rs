@@ -64,7 +64,10 @@ pub struct PeopleList {
     ),
     security(("portalio_signature" = []))
 )]
-pub async fn list_people(caller: Caller, Query(query): Query<ListPeopleQuery>) -> Result<Json<PeopleList>, PortalioError> {
+pub async fn list_people(
+    caller: Caller,
+    Query(query): Query<ListPeopleQuery>,
+) -> Result<Json<PeopleList>, PortalioError> {
     let page = integer("PageNumber", query.page_number.as_deref())?.filter(|n| *n > 0).unwrap_or(1);
     let size = integer("PageSize", query.page_size.as_deref())?.filter(|n| *n > 0).unwrap_or(DEFAULT_PAGE_SIZE);
     let size = size.min(MAX_PAGE_SIZE);
@@ -148,7 +151,9 @@ pub struct GetPersonQuery {
 }
 
 fn contact_of<'a>(caller: &Caller, data: &'a AccountData, id: u64) -> Result<&'a Contact, PortalioError> {
-    data.contacts.get(&id).ok_or_else(|| PortalioError::not_found("Contact not found.", elsewhere(caller, "contact", id)))
+    data.contacts
+        .get(&id)
+        .ok_or_else(|| PortalioError::not_found("Contact not found.", elsewhere(caller, "contact", id)))
 }
 
 #[utoipa::path(
@@ -215,7 +220,9 @@ pub async fn create_person(
     let party = match party {
         None => return Err(PortalioError::bad_request("The PartyType field is required.")),
         Some(text) => party_type(text).ok_or_else(|| {
-            PortalioError::bad_request(format!("The value '{text}' is not valid for PartyType. Valid values: Person, Company."))
+            PortalioError::bad_request(format!(
+                "The value '{text}' is not valid for PartyType. Valid values: Person, Company."
+            ))
         })?,
     };
     let kind = form.contact_type.as_deref().map(str::trim).filter(|s| !s.is_empty());
@@ -266,7 +273,11 @@ pub async fn create_person(
 
 fn looks_like_email(text: &str) -> bool {
     let Some((local, domain)) = text.trim().split_once('@') else { return false };
-    !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.') && !domain.contains('@')
+    !local.is_empty()
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !domain.contains('@')
 }
 
 /// `GET /public/people/{ContactId}/location` query.

@@ -117,9 +117,10 @@ pub async fn list_proposals(
         })?),
     };
     let sort = query.sort_by.as_deref().map(str::trim).filter(|s| !s.is_empty()).unwrap_or("CreatedDate");
-    let sort = SORTS.iter().find(|s| s.eq_ignore_ascii_case(sort)).ok_or_else(|| {
-        PortalioError::bad_request(format!("The value '{sort}' is not valid for SortBy."))
-    })?;
+    let sort = SORTS
+        .iter()
+        .find(|s| s.eq_ignore_ascii_case(sort))
+        .ok_or_else(|| PortalioError::bad_request(format!("The value '{sort}' is not valid for SortBy.")))?;
     let descending = match query.sort_direction.as_deref().map(str::trim) {
         None | Some("") => true,
         Some(d) if d.eq_ignore_ascii_case("desc") || d.eq_ignore_ascii_case("descending") => true,
@@ -163,16 +164,26 @@ const SORTS: [&str; 8] =
 fn parse_instant(text: &str) -> Option<jiff::Timestamp> {
     text.parse::<jiff::Timestamp>()
         .ok()
-        .or_else(|| text.parse::<jiff::civil::DateTime>().ok().and_then(|d| d.to_zoned(jiff::tz::TimeZone::UTC).ok()).map(|z| z.timestamp()))
-        .or_else(|| text.parse::<jiff::civil::Date>().ok().and_then(|d| d.to_zoned(jiff::tz::TimeZone::UTC).ok()).map(|z| z.timestamp()))
+        .or_else(|| {
+            text.parse::<jiff::civil::DateTime>()
+                .ok()
+                .and_then(|d| d.to_zoned(jiff::tz::TimeZone::UTC).ok())
+                .map(|z| z.timestamp())
+        })
+        .or_else(|| {
+            text.parse::<jiff::civil::Date>()
+                .ok()
+                .and_then(|d| d.to_zoned(jiff::tz::TimeZone::UTC).ok())
+                .map(|z| z.timestamp())
+        })
 }
 
 fn haystack(data: &AccountData, proposal: &Proposal) -> String {
-    let mut text = format!("{} {}", proposal.name, proposal.number);
-    if let Some(c) = proposal.contact_id.and_then(|id| data.contacts.get(&id)) {
-        text.push_str(&format!(" {} {} {} {}", c.first_name, c.last_name, c.company_name, c.contact_email));
-    }
-    text.to_lowercase()
+    let customer = proposal
+        .contact_id
+        .and_then(|id| data.contacts.get(&id))
+        .map(|c| format!("{} {} {} {}", c.first_name, c.last_name, c.company_name, c.contact_email));
+    format!("{} {} {}", proposal.name, proposal.number, customer.unwrap_or_default()).to_lowercase()
 }
 
 fn client_name(data: &AccountData, proposal: &Proposal) -> String {
@@ -293,7 +304,10 @@ fn check_user(data: &AccountData, id: u64) -> Result<(), PortalioError> {
     if data.users.contains_key(&id) {
         Ok(())
     } else {
-        Err(PortalioError::not_found("Sales person not found.", format!("SalesPersonId {id} is not a user of this account")))
+        Err(PortalioError::not_found(
+            "Sales person not found.",
+            format!("SalesPersonId {id} is not a user of this account"),
+        ))
     }
 }
 
@@ -505,18 +519,22 @@ pub async fn add_area_option(
     let installer = optional("InternalNotes", form.internal_notes, MAX_TEXT)?;
     let mut data = caller.account.data();
     let proposal = proposal_mut(&caller, &mut data, id)?;
-    let area = proposal.areas.iter().position(|a| a.id == area_id).ok_or_else(|| {
-        PortalioError::not_found("Area not found.", format!("proposal {id} has no area {area_id}"))
-    })?;
+    let area =
+        proposal.areas.iter().position(|a| a.id == area_id).ok_or_else(|| {
+            PortalioError::not_found("Area not found.", format!("proposal {id} has no area {area_id}"))
+        })?;
     editable(proposal)?;
     if proposal.areas[area].options.len() >= MAX_OPTIONS_PER_AREA {
-        return Err(PortalioError::bad_request(format!(
-            "An area can have at most {MAX_OPTIONS_PER_AREA} options."
-        )));
+        return Err(PortalioError::bad_request(format!("An area can have at most {MAX_OPTIONS_PER_AREA} options.")));
     }
     let option_id = caller.store.next_id();
     let now = seconds(caller.now);
-    proposal.areas[area].options.push(new_option(option_id, now, client.filter(|c| !c.is_empty()), installer.filter(|c| !c.is_empty())));
+    proposal.areas[area].options.push(new_option(
+        option_id,
+        now,
+        client.filter(|c| !c.is_empty()),
+        installer.filter(|c| !c.is_empty()),
+    ));
     touch(proposal, &caller);
     caller.trail.pass("add_option", format!("option {option_id} on area {area_id}"));
     Ok(answer(&caller, &data, id))
@@ -676,7 +694,10 @@ pub async fn assign_contact(
     }
     if let [only] = primaries[..] {
         proposal.location_id = Some(only);
-        caller.trail.pass("assign_contact", format!("contact {contact_id}; its primary location {only} assigned, tax recalculated"));
+        caller.trail.pass(
+            "assign_contact",
+            format!("contact {contact_id}; its primary location {only} assigned, tax recalculated"),
+        );
     } else {
         caller.trail.pass("assign_contact", format!("contact {contact_id}; no single primary location to assign"));
     }
@@ -719,7 +740,9 @@ pub async fn assign_location(
         return Err(PortalioError::not_found("Location not found.", elsewhere(&caller, "location", location_id)));
     };
     if location.contact_id != contact_id {
-        return Err(PortalioError::bad_request("The location does not belong to the contact assigned to the proposal."));
+        return Err(PortalioError::bad_request(
+            "The location does not belong to the contact assigned to the proposal.",
+        ));
     }
     let proposal = proposal_mut(&caller, &mut data, id)?;
     proposal.location_id = Some(location_id);

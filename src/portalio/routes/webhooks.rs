@@ -127,7 +127,10 @@ fn check_events(raw: &[String]) -> Result<Vec<String>, PortalioError> {
     ),
     security(("portalio_signature" = []))
 )]
-pub async fn subscribe(caller: Caller, Form(form): Form<SubscribeForm>) -> Result<Json<SubscriptionOut>, PortalioError> {
+pub async fn subscribe(
+    caller: Caller,
+    Form(form): Form<SubscribeForm>,
+) -> Result<Json<SubscriptionOut>, PortalioError> {
     let strict = caller.state.settings.portalio_strict_webhook_urls;
     let url = match form.url.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
         None => return Err(PortalioError::bad_request("The Url field is required.")),
@@ -172,9 +175,11 @@ fn subscription_id(raw: &str) -> Result<u64, PortalioError> {
 }
 
 fn missing(caller: &Caller, id: u64) -> PortalioError {
-    let other = caller.store.accounts.iter().any(|a| a.id != caller.account.id && a.data().subscriptions.contains_key(&id));
+    let other =
+        caller.store.accounts.iter().any(|a| a.id != caller.account.id && a.data().subscriptions.contains_key(&id));
     let why = if other { "belongs to another account" } else { "does not exist" };
-    PortalioError::bad_request(format!("Subscription '{id}' was not found.")).with_detail(format!("subscription {id} {why}"))
+    PortalioError::bad_request(format!("Subscription '{id}' was not found."))
+        .with_detail(format!("subscription {id} {why}"))
 }
 
 #[utoipa::path(

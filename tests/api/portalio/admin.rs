@@ -49,7 +49,9 @@ async fn a_fresh_account_takes_user_flags() {
     assert_eq!(b.get(&app, "/public/users").await.status, StatusCode::PAYMENT_REQUIRED);
     let c = Client { user_key: created["users"][2]["user_key"].as_str().unwrap().to_owned(), ..client.clone() };
     assert_eq!(reason(&c.get(&app, "/public/users").await), "email_not_verified");
-    let r = app.admin(Method::POST, "/_emulator/portalio/accounts", Some(json!({"users": [{"username": "a@x.example"}]}))).await;
+    let r = app
+        .admin(Method::POST, "/_emulator/portalio/accounts", Some(json!({"users": [{"username": "a@x.example"}]})))
+        .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     assert_eq!(r.json, json!({"error": "username `a@x.example` is already taken"}));
     let r = app.admin(Method::POST, "/_emulator/portalio/accounts", Some(json!({"nmae": "typo"}))).await;
@@ -74,12 +76,14 @@ async fn deleting_an_account_revokes_its_users_keys() {
 async fn setting_a_proposal_accepted_locks_it_against_edits() {
     let app = TestApp::new();
     let client = Client::alex(&app).await;
-    let r = app.admin(Method::POST, "/_emulator/portalio/proposals/1042/status", Some(json!({"status": "accepted"}))).await;
+    let r =
+        app.admin(Method::POST, "/_emulator/portalio/proposals/1042/status", Some(json!({"status": "accepted"}))).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.json["status"], "Accepted");
     assert_eq!(r.json["clientLastDecisionDate"], "2026-04-06T00:22:19Z");
     assert_eq!(client.post_form(&app, "/public/proposals/1042/area", "Name=Den").await.status, StatusCode::CONFLICT);
-    let r = app.admin(Method::POST, "/_emulator/portalio/proposals/1042/status", Some(json!({"status": "Draft"}))).await;
+    let r =
+        app.admin(Method::POST, "/_emulator/portalio/proposals/1042/status", Some(json!({"status": "Draft"}))).await;
     assert_eq!(r.json["status"], "Draft");
     assert_eq!(client.post_form(&app, "/public/proposals/1042/area", "Name=Den").await.status, StatusCode::OK);
     let r = app.admin(Method::POST, "/_emulator/portalio/proposals/1042/status", Some(json!({"status": "Sent"}))).await;

@@ -63,13 +63,28 @@ async fn creating_a_contact_validates_every_field_and_stores_nothing_when_refuse
     let long = "x".repeat(101);
     for (body, text) in [
         ("ContactType=Client&FirstName=A".to_owned(), "The PartyType field is required."),
-        ("PartyType=Individual&ContactType=Client&FirstName=A".to_owned(), "The value 'Individual' is not valid for PartyType. Valid values: Person, Company."),
+        (
+            "PartyType=Individual&ContactType=Client&FirstName=A".to_owned(),
+            "The value 'Individual' is not valid for PartyType. Valid values: Person, Company.",
+        ),
         ("PartyType=Person&FirstName=A".to_owned(), "The ContactType field is required."),
         ("PartyType=Person&ContactType=Client".to_owned(), "The FirstName field is required."),
-        (format!("PartyType=Person&ContactType=Client&FirstName={long}"), "The field FirstName must be a string with a maximum length of 100."),
-        ("PartyType=Company&ContactType=Client&FirstName=A".to_owned(), "The CompanyName field is required when PartyType is Company."),
-        ("PartyType=Person&ContactType=Client&FirstName=A&ContactEmail=not-an-email".to_owned(), "The ContactEmail field is not a valid e-mail address."),
-        ("PartyType=Person&ContactType=Client&FirstName=A&ContactPhone=0123456789012345678901234567890".to_owned(), "The field ContactPhone must be a string with a maximum length of 30."),
+        (
+            format!("PartyType=Person&ContactType=Client&FirstName={long}"),
+            "The field FirstName must be a string with a maximum length of 100.",
+        ),
+        (
+            "PartyType=Company&ContactType=Client&FirstName=A".to_owned(),
+            "The CompanyName field is required when PartyType is Company.",
+        ),
+        (
+            "PartyType=Person&ContactType=Client&FirstName=A&ContactEmail=not-an-email".to_owned(),
+            "The ContactEmail field is not a valid e-mail address.",
+        ),
+        (
+            "PartyType=Person&ContactType=Client&FirstName=A&ContactPhone=0123456789012345678901234567890".to_owned(),
+            "The field ContactPhone must be a string with a maximum length of 30.",
+        ),
     ] {
         let r = client.post_form(&app, "/public/people", &body).await;
         assert_eq!(r.status, StatusCode::BAD_REQUEST, "{body}");
@@ -93,7 +108,11 @@ async fn creating_a_contact_validates_every_field_and_stores_nothing_when_refuse
     assert_eq!(back.json["companyName"], "Ono Design");
     assert_eq!(client.get(&app, "/public/people").await.json["peopleCount"], 8);
     let json_body = client
-        .send(&app, Call::new(Method::POST, "/public/people").json(json!({"partyType": "Person", "contactType": "Other", "firstName": "Lee"})))
+        .send(
+            &app,
+            Call::new(Method::POST, "/public/people")
+                .json(json!({"partyType": "Person", "contactType": "Other", "firstName": "Lee"})),
+        )
         .await;
     assert_eq!(json_body.status, StatusCode::OK);
 }
@@ -104,11 +123,15 @@ async fn locations_list_primary_first_billing_second_with_strict_paging() {
     let client = Client::alex(&app).await;
     let r = client.get(&app, "/public/people/92/location").await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    let ids: Vec<u64> = r.json["contactLocations"].as_array().unwrap().iter().map(|l| l["id"].as_u64().unwrap()).collect();
+    let ids: Vec<u64> =
+        r.json["contactLocations"].as_array().unwrap().iter().map(|l| l["id"].as_u64().unwrap()).collect();
     assert_eq!(ids, [206, 207]);
     assert_eq!(r.json["locationCount"], 2);
     let r = client.get(&app, "/public/people/92/location?PageNumber=0").await;
-    assert_eq!((r.status, r.text), (StatusCode::BAD_REQUEST, message("PageNumber must be greater than or equal to 1.")));
+    assert_eq!(
+        (r.status, r.text),
+        (StatusCode::BAD_REQUEST, message("PageNumber must be greater than or equal to 1."))
+    );
     let r = client.get(&app, "/public/people/92/location?PageNumber=2&PageSize=1").await;
     assert_eq!(r.json["contactLocations"][0]["id"], 207);
     let r = client.get(&app, "/public/people/121/location").await;
@@ -122,14 +145,21 @@ async fn adding_a_location_resolves_the_state_and_moves_the_primary_flag() {
     for (body, text) in [
         ("City=Austin", "The Street field is required."),
         ("Street=1+A+St&Country=United+States", "The State field is required when Country is given."),
-        ("Street=1+A+St&City=ThisCityNameIsWayTooLongForTheFiftyCharacterLimitOk", "The field City must be a string with a maximum length of 50."),
+        (
+            "Street=1+A+St&City=ThisCityNameIsWayTooLongForTheFiftyCharacterLimitOk",
+            "The field City must be a string with a maximum length of 50.",
+        ),
         ("Street=1+A+St&IsPrimary=maybe", "The value 'maybe' is not valid for IsPrimary."),
     ] {
         let r = client.post_form(&app, "/public/people/88/location", body).await;
         assert_eq!((r.status, r.text.as_str()), (StatusCode::BAD_REQUEST, message(text).as_str()), "{body}");
     }
     let r = client
-        .post_form(&app, "/public/people/88/location", "Street=456+Oak+Ave&City=Austin&PostalCode=78702&State=TX&IsPrimary=true")
+        .post_form(
+            &app,
+            "/public/people/88/location",
+            "Street=456+Oak+Ave&City=Austin&PostalCode=78702&State=TX&IsPrimary=true",
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.json["state"], "Texas");

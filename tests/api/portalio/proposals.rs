@@ -34,7 +34,8 @@ async fn list_pages_filters_and_counts_across_pages() {
     assert_eq!(first["total"]["currency"], json!({"code": "USD", "symbol": "$"}));
     let page = client.get(&app, "/public/proposals?PageNumber=2&PageSize=4&SortBy=Number&SortDirection=Asc").await;
     assert_eq!(page.json["proposalCount"], 6);
-    let numbers: Vec<u64> = page.json["proposals"].as_array().unwrap().iter().map(|p| p["number"].as_u64().unwrap()).collect();
+    let numbers: Vec<u64> =
+        page.json["proposals"].as_array().unwrap().iter().map(|p| p["number"].as_u64().unwrap()).collect();
     assert_eq!(numbers, [1005, 1007]);
     let archived = client.get(&app, "/public/proposals?IsArchive=true").await;
     assert_eq!(archived.json["proposalCount"], 1);
@@ -57,7 +58,10 @@ async fn list_refuses_bad_paging_and_unknown_filters_with_400() {
         ("PageNumber=-3", "PageNumber must be greater than or equal to 1."),
         ("PageNumber=x", "The value 'x' is not valid for PageNumber."),
         ("PageSize=0", "PageSize must be between 1 and 100."),
-        ("Statuses=Sent", "The value 'Sent' is not valid for Statuses. Valid values: Draft, Submitted, ViewedByClient, Accepted, Declined, Delayed, Completed, EmailFailed, Expired."),
+        (
+            "Statuses=Sent",
+            "The value 'Sent' is not valid for Statuses. Valid values: Draft, Submitted, ViewedByClient, Accepted, Declined, Delayed, Completed, EmailFailed, Expired.",
+        ),
         ("SortBy=Color", "The value 'Color' is not valid for SortBy."),
     ] {
         let r = client.get(&app, &format!("/public/proposals?{query}")).await;
@@ -127,7 +131,8 @@ async fn create_needs_a_salesperson_of_the_account_and_starts_in_draft() {
     let id = r.json["id"].as_u64().unwrap();
     let back = client.get(&app, &format!("/public/proposals/{id}")).await;
     assert_eq!(back.json, r.json);
-    let unnamed = client.send(&app, Call::new(Method::POST, "/public/proposals").json(json!({"salesPersonId": 5001}))).await;
+    let unnamed =
+        client.send(&app, Call::new(Method::POST, "/public/proposals").json(json!({"salesPersonId": 5001}))).await;
     assert_eq!(unnamed.json["name"], "Proposal 1009");
 }
 
@@ -138,10 +143,19 @@ async fn malformed_and_oversized_bodies_are_400_and_change_nothing() {
     let before = client.get(&app, "/public/proposals/1042").await.json;
     let long = "x".repeat(256);
     let cases: Vec<(Call<'_>, &str)> = vec![
-        (Call::new(Method::POST, "/public/proposals/1042").json(json!({"Name": long})), "The field Name must be a string with a maximum length of 255."),
+        (
+            Call::new(Method::POST, "/public/proposals/1042").json(json!({"Name": long})),
+            "The field Name must be a string with a maximum length of 255.",
+        ),
         (Call::new(Method::POST, "/public/proposals/1042/area").json(json!({"Name": ["a", "b"]})), ""),
-        (Call::new(Method::POST, "/public/proposals/1042/area").json(json!({"Name": {"x": 1}})), "The field 'Name' must be a string, number or boolean."),
-        (Call::new(Method::POST, "/public/proposals/1042/area").form("Name=A&Name=B"), "The field 'Name' was given more than once."),
+        (
+            Call::new(Method::POST, "/public/proposals/1042/area").json(json!({"Name": {"x": 1}})),
+            "The field 'Name' must be a string, number or boolean.",
+        ),
+        (
+            Call::new(Method::POST, "/public/proposals/1042/area").form("Name=A&Name=B"),
+            "The field 'Name' was given more than once.",
+        ),
         (Call::new(Method::POST, "/public/proposals/1042/area").form(""), "The Name field is required."),
         (Call::new(Method::POST, "/public/proposals/1042/area").form("Name=+++"), "The Name field is required."),
     ];
@@ -171,7 +185,8 @@ async fn update_changes_name_and_salesperson_and_refuses_terminal_proposals_with
     let app = TestApp::new();
     let client = Client::alex(&app).await;
     app.advance(60.0).await;
-    let mut call = Call::new(Method::POST, "/public/proposals/1042").form("Name=Smith+Residence+Phase+2&SalesPersonId=5004");
+    let mut call =
+        Call::new(Method::POST, "/public/proposals/1042").form("Name=Smith+Residence+Phase+2&SalesPersonId=5004");
     call.date = "Mon, 06 Apr 2026 00:23:19 GMT".into();
     let r = client.send(&app, call).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
@@ -232,7 +247,9 @@ async fn an_area_takes_at_most_three_options() {
     let app = TestApp::new();
     let client = Client::alex(&app).await;
     // Living Room (55) has two options: one more fits, the fourth does not.
-    let r = client.post_form(&app, "/public/proposals/1042/area/55/option", "ClientDescription=Budget&InternalNotes=Reuse+wiring").await;
+    let r = client
+        .post_form(&app, "/public/proposals/1042/area/55/option", "ClientDescription=Budget&InternalNotes=Reuse+wiring")
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let options = r.json["areas"][0]["options"].as_array().unwrap().clone();
     assert_eq!(options.len(), 3);
@@ -266,7 +283,8 @@ async fn thirty_parallel_add_option_calls_never_exceed_the_cap() {
     let app = TestApp::new();
     let client = Client::alex(&app).await;
     let r = client.post_form(&app, "/public/proposals/1042/area", "Name=Garage").await;
-    let area = r.json["areas"].as_array().unwrap().iter().find(|a| a["name"] == "Garage").unwrap()["id"].as_u64().unwrap();
+    let area =
+        r.json["areas"].as_array().unwrap().iter().find(|a| a["name"] == "Garage").unwrap()["id"].as_u64().unwrap();
     let path = format!("/public/proposals/1042/area/{area}/option");
     let mut handles = Vec::new();
     for _ in 0..30 {
@@ -283,14 +301,17 @@ async fn thirty_parallel_add_option_calls_never_exceed_the_cap() {
 async fn option_descriptions_are_set_cleared_and_checked_against_the_proposal() {
     let app = TestApp::new();
     let client = Client::alex(&app).await;
-    let r = client.post_form(&app, "/public/proposals/1042/area-options/302/clientdescription", "ClientDescription=Premium").await;
+    let r = client
+        .post_form(&app, "/public/proposals/1042/area-options/302/clientdescription", "ClientDescription=Premium")
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.json["areas"][0]["options"][1]["clientDescription"], "Premium");
     let r = client
         .post_form(&app, "/public/proposals/1042/area-options/302/installernotes", "InstallerNotes=Use+18-gauge+wire")
         .await;
     assert_eq!(r.json["areas"][0]["options"][1]["installerDescription"], "Use 18-gauge wire");
-    let r = client.post_form(&app, "/public/proposals/1042/area-options/302/clientdescription", "ClientDescription=").await;
+    let r =
+        client.post_form(&app, "/public/proposals/1042/area-options/302/clientdescription", "ClientDescription=").await;
     assert!(r.json["areas"][0]["options"][1]["clientDescription"].is_null());
     // Option 304 belongs to proposal 1043.
     let r = client.post_form(&app, "/public/proposals/1042/area-options/304/installernotes", "InstallerNotes=x").await;
@@ -313,10 +334,25 @@ async fn tax_is_zero_until_a_location_is_assigned_then_the_states_rate() {
     assert_eq!(r.json["financialSummary"]["salesTax"]["total"], 246.44);
     assert_eq!(r.json["financialSummary"]["proposalTotal"], 8744.44);
     // A JSON body naming the same ids is fine; different ids are a 400.
-    let r = client.send(&app, Call::new(Method::POST, "/public/proposals/1043/location/205").json(json!({"proposalId": 1043, "locationId": 205}))).await;
+    let r = client
+        .send(
+            &app,
+            Call::new(Method::POST, "/public/proposals/1043/location/205")
+                .json(json!({"proposalId": 1043, "locationId": 205})),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::OK);
-    let r = client.send(&app, Call::new(Method::POST, "/public/proposals/1043/location/204").json(json!({"proposalId": 1, "locationId": 204}))).await;
-    assert_eq!((r.status, r.text), (StatusCode::BAD_REQUEST, message("The proposalId in the body must match the one in the URL.")));
+    let r = client
+        .send(
+            &app,
+            Call::new(Method::POST, "/public/proposals/1043/location/204")
+                .json(json!({"proposalId": 1, "locationId": 204})),
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.text),
+        (StatusCode::BAD_REQUEST, message("The proposalId in the body must match the one in the URL."))
+    );
     // Another contact's location.
     let r = client.post_form(&app, "/public/proposals/1043/location/201", "").await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);

@@ -30,7 +30,10 @@ async fn the_reference_vector_k1_is_accepted_for_the_exchange_at_the_sandbox_url
     let app = TestApp::with_args(&["--portalio-public-base-url", "https://sandbox.api.portal.io"]);
     app.freeze_at(NOW).await;
     let client = Client::fixture(&app, ALEX).await;
-    let mut call = Call::new(Method::GET, "/authenticate/apikeyexchange?UserName=alex%40brightwire.example&Password=Brightwire-Pass-1");
+    let mut call = Call::new(
+        Method::GET,
+        "/authenticate/apikeyexchange?UserName=alex%40brightwire.example&Password=Brightwire-Pass-1",
+    );
     call.signature = Some("K6z6PeUlsYS1X7qjIaD8rRxTkQLK4M7SLWt+UprvoJM=".to_owned());
     let r = client.send(&app, call).await;
     assert_eq!(r.status, StatusCode::OK, "{} {:?}", r.text, r.header("x-emulator-explain"));
@@ -83,7 +86,10 @@ async fn each_failure_reason_gets_the_same_401_body_and_its_own_explain() {
     }
     let stranger = Client { app_id: "app_unknown".into(), ..client.clone() };
     let r = stranger.get(&app, "/public/users").await;
-    assert_eq!((r.status, r.text.as_str(), reason(&r).as_str()), (StatusCode::UNAUTHORIZED, UNAUTHORIZED, "unknown_app_id"));
+    assert_eq!(
+        (r.status, r.text.as_str(), reason(&r).as_str()),
+        (StatusCode::UNAUTHORIZED, UNAUTHORIZED, "unknown_app_id")
+    );
 }
 
 #[tokio::test]
@@ -139,10 +145,16 @@ fn near_misses(client: &Client) -> Vec<(Call<'static>, &'static str)> {
         (post(canonical("post", &url, Some(FORM), DATE, Some(key))), "lowercase_method"),
         (post(canonical("POST", &url.replace("http://", "https://"), Some(FORM), DATE, Some(key))), "scheme"),
         (post(canonical("POST", &url.replace("localhost:8080", "localhost"), Some(FORM), DATE, Some(key))), "host"),
-        (post(canonical("POST", "https://sandbox.api.portal.io/public/proposals", Some(FORM), DATE, Some(key))), "host"),
+        (
+            post(canonical("POST", "https://sandbox.api.portal.io/public/proposals", Some(FORM), DATE, Some(key))),
+            "host",
+        ),
         (post(canonical("POST", &url.replace("/portalio", ""), Some(FORM), DATE, Some(key))), "prefix_missing"),
         (post(format!("POST{url}{DATE}{key}")), "content_type_omitted"),
-        (post(canonical("POST", &url, Some("application/x-www-form-urlencoded; charset=utf-8"), DATE, Some(key))), "content_type_charset"),
+        (
+            post(canonical("POST", &url, Some("application/x-www-form-urlencoded; charset=utf-8"), DATE, Some(key))),
+            "content_type_charset",
+        ),
         (post(canonical("POST", &url, Some(FORM), DATE, None)), "user_key_omitted"),
     ];
     let mut q = Call::new(Method::GET, "/public/proposals?PageNumber=1&PageSize=10");
@@ -191,7 +203,10 @@ async fn the_journal_entry_of_a_near_miss_holds_both_canonical_strings_and_never
     let failed = entry["decision"].as_array().unwrap().iter().find(|s| s["outcome"] == "fail").unwrap();
     assert_eq!(failed["step"], "signature");
     let report = failed["detail"].as_str().unwrap();
-    assert!(report.contains(&format!("Expected canonical string (what the emulator signed):\n  \"{expected}\"")), "{report}");
+    assert!(
+        report.contains(&format!("Expected canonical string (what the emulator signed):\n  \"{expected}\"")),
+        "{report}"
+    );
     assert!(report.contains(&format!("matches this canonical string instead:\n  \"GET{url}/{DATE}")), "{report}");
     assert!(report.contains("trailing_slash: the URL you signed"), "{report}");
 }
@@ -279,9 +294,10 @@ async fn a_dedicated_port_is_signed_with_its_own_host_and_no_prefix() {
     let base = Client::alex(&app).await;
     let client =
         Client { base: "http://127.0.0.1:9001".into(), prefix: String::new(), host: "127.0.0.1:9001".into(), ..base };
-    let router = app.app.dedicated_router(Vendor::Portalio).layer(axum::extract::connect_info::MockConnectInfo(
-        std::net::SocketAddr::from(([127, 0, 0, 1], 40_001)),
-    ));
+    let router = app
+        .app
+        .dedicated_router(Vendor::Portalio)
+        .layer(axum::extract::connect_info::MockConnectInfo(std::net::SocketAddr::from(([127, 0, 0, 1], 40_001))));
     let r = send(router.clone(), client.request(Call::new(Method::GET, "/public/users"))).await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.header("x-emulator-explain"));
     let prefixed = Client { base: "http://127.0.0.1:9001/portalio".into(), ..client };
@@ -364,7 +380,9 @@ async fn unverified_users_are_401_and_inactive_subscriptions_402_on_every_public
         assert_eq!(reason(&r), "subscription_inactive");
     }
     // The exchange itself still answers for them.
-    let r = casey.get(&app, "/authenticate/apikeyexchange?UserName=casey%40brightwire.example&Password=Brightwire-Pass-4").await;
+    let r = casey
+        .get(&app, "/authenticate/apikeyexchange?UserName=casey%40brightwire.example&Password=Brightwire-Pass-4")
+        .await;
     assert_eq!(r.status, StatusCode::OK);
 }
 
@@ -379,7 +397,9 @@ async fn a_rotated_user_key_stops_working_and_the_new_one_works() {
     assert_eq!(reason(&client.get(&app, "/public/users").await), "unknown_user_key");
     let rotated = Client { user_key: new_key.clone(), ..client.clone() };
     assert_eq!(rotated.get(&app, "/public/users").await.status, StatusCode::OK);
-    let r = client.get(&app, "/authenticate/apikeyexchange?UserName=alex%40brightwire.example&Password=Brightwire-Pass-1").await;
+    let r = client
+        .get(&app, "/authenticate/apikeyexchange?UserName=alex%40brightwire.example&Password=Brightwire-Pass-1")
+        .await;
     assert_eq!(r.json["meta"]["apiKey"], new_key.as_str());
 }
 

@@ -22,13 +22,17 @@ async fn subscribing_takes_both_event_spellings_and_returns_the_secret_once_in_t
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.json["url"], "http://localhost:9999/hooks");
-    assert_eq!(r.json["events"], json!(["ProposalStatusChanged", "proposal.build.status_update", "PersonModification"]));
+    assert_eq!(
+        r.json["events"],
+        json!(["ProposalStatusChanged", "proposal.build.status_update", "PersonModification"])
+    );
     assert_eq!(r.json["enabled"], true);
     let secret = r.json["secretKey"].as_str().unwrap().to_owned();
     assert!(secret.starts_with("whsec_"));
     let id = r.json["subscriptionId"].as_u64().unwrap();
     let list = client.get(&app, "/public/webhook/subscriptions").await;
-    let listed: Vec<u64> = list.json.as_array().unwrap().iter().map(|s| s["subscriptionId"].as_u64().unwrap()).collect();
+    let listed: Vec<u64> =
+        list.json.as_array().unwrap().iter().map(|s| s["subscriptionId"].as_u64().unwrap()).collect();
     assert_eq!(listed, [42, 43, id]);
     assert!(list.json.as_array().unwrap().iter().all(|s| s.get("secretKey").is_none()));
 }
@@ -40,8 +44,14 @@ async fn subscribing_refuses_missing_fields_unknown_events_and_bad_urls() {
     for (body, text) in [
         ("Events=ProposalStatusChanged", "The Url field is required."),
         ("Url=https%3A%2F%2Fa.example%2Fh", "The Events field is required."),
-        ("Url=https%3A%2F%2Fa.example%2Fh&Events=proposal.deleted", "Unknown event name 'proposal.deleted'. Valid events: ProposalBuildStatusChanged, ProposalOutlineStatusChanged, ProposalStatusChanged, PersonModification, PaymentStatusChange, OrderStatusChange."),
-        ("Url=ftp%3A%2F%2Fa.example%2Fh&Events=ProposalStatusChanged", "The Url 'ftp://a.example/h' is not a valid absolute http(s) URL."),
+        (
+            "Url=https%3A%2F%2Fa.example%2Fh&Events=proposal.deleted",
+            "Unknown event name 'proposal.deleted'. Valid events: ProposalBuildStatusChanged, ProposalOutlineStatusChanged, ProposalStatusChanged, PersonModification, PaymentStatusChange, OrderStatusChange.",
+        ),
+        (
+            "Url=ftp%3A%2F%2Fa.example%2Fh&Events=ProposalStatusChanged",
+            "The Url 'ftp://a.example/h' is not a valid absolute http(s) URL.",
+        ),
         ("Url=%2Fhooks&Events=ProposalStatusChanged", "The Url '/hooks' is not a valid absolute http(s) URL."),
     ] {
         let r = client.post_form(&app, "/public/webhook/subscribe", body).await;
@@ -56,14 +66,31 @@ async fn strict_webhook_urls_require_https_and_a_public_host() {
     let client = Client::alex(&app).await;
     for (url, text) in [
         ("http%3A%2F%2Fhooks.example.com%2Fh", "The Url must use https."),
-        ("https%3A%2F%2F127.0.0.1%2Fh", "The Url must resolve to a publicly routable host (private, loopback and link-local addresses are rejected)."),
-        ("https%3A%2F%2F192.168.1.5%2Fh", "The Url must resolve to a publicly routable host (private, loopback and link-local addresses are rejected)."),
-        ("https%3A%2F%2Flocalhost%2Fh", "The Url must resolve to a publicly routable host (private, loopback and link-local addresses are rejected)."),
+        (
+            "https%3A%2F%2F127.0.0.1%2Fh",
+            "The Url must resolve to a publicly routable host (private, loopback and link-local addresses are rejected).",
+        ),
+        (
+            "https%3A%2F%2F192.168.1.5%2Fh",
+            "The Url must resolve to a publicly routable host (private, loopback and link-local addresses are rejected).",
+        ),
+        (
+            "https%3A%2F%2Flocalhost%2Fh",
+            "The Url must resolve to a publicly routable host (private, loopback and link-local addresses are rejected).",
+        ),
     ] {
-        let r = client.post_form(&app, "/public/webhook/subscribe", &format!("Url={url}&Events=ProposalStatusChanged")).await;
+        let r = client
+            .post_form(&app, "/public/webhook/subscribe", &format!("Url={url}&Events=ProposalStatusChanged"))
+            .await;
         assert_eq!((r.status, r.text.as_str()), (StatusCode::BAD_REQUEST, message(text).as_str()), "{url}");
     }
-    let r = client.post_form(&app, "/public/webhook/subscribe", "Url=https%3A%2F%2Fhooks.example.com%2Fh&Events=ProposalStatusChanged").await;
+    let r = client
+        .post_form(
+            &app,
+            "/public/webhook/subscribe",
+            "Url=https%3A%2F%2Fhooks.example.com%2Fh&Events=ProposalStatusChanged",
+        )
+        .await;
     assert_eq!(r.status, StatusCode::OK);
 }
 
@@ -71,7 +98,8 @@ async fn strict_webhook_urls_require_https_and_a_public_host() {
 async fn updating_keeps_what_is_left_out_and_unknown_ids_are_400() {
     let app = TestApp::new();
     let client = Client::alex(&app).await;
-    let r = client.post_form(&app, "/public/webhook/subscription/43", "Enabled=true&Events=ProposalStatusChanged").await;
+    let r =
+        client.post_form(&app, "/public/webhook/subscription/43", "Enabled=true&Events=ProposalStatusChanged").await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.json["enabled"], true);
     assert_eq!(r.json["events"], json!(["ProposalStatusChanged"]));
@@ -85,7 +113,11 @@ async fn updating_keeps_what_is_left_out_and_unknown_ids_are_400() {
     );
     for id in ["999", "44", "abc"] {
         let r = client.post_form(&app, &format!("/public/webhook/subscription/{id}"), "Enabled=false").await;
-        assert_eq!((r.status, r.text), (StatusCode::BAD_REQUEST, message(&format!("Subscription '{id}' was not found."))), "{id}");
+        assert_eq!(
+            (r.status, r.text),
+            (StatusCode::BAD_REQUEST, message(&format!("Subscription '{id}' was not found."))),
+            "{id}"
+        );
     }
     let r = client.post_form(&app, "/public/webhook/subscription/43", "Events=nope").await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
