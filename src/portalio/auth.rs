@@ -22,7 +22,11 @@ use super::{
     signature::{self, Target},
     state::{Account, PortalioState, Store},
 };
-use crate::{Vendor, journal::Trail, routing::Mount};
+use crate::{
+    Vendor,
+    journal::{Redact, Trail},
+    routing::Mount,
+};
 
 /// The key-exchange path: its user key is empty and not signed.
 pub const EXCHANGE_PATH: &str = "/authenticate/apikeyexchange";
@@ -103,10 +107,40 @@ pub fn target(state: &PortalioState, parts: &Parts) -> Target {
 pub async fn authenticate(State(state): State<Arc<PortalioState>>, request: Request, next: Next) -> Response {
     let now = state.clock.now();
     let store = state.store();
-    let (mut parts, body) = request.into_parts();
+    let (parts, body) = request.into_parts();
     let trail = parts.extensions.get::<Trail>().cloned().unwrap_or_default();
     let target = target(&state, &parts);
-    let verified = match signature::verify(&target, &parts.headers, |id| store.secret_of(id), &state.settings, now) {
+    // The exchange carries the password in its query: the journal writes `[redacted]` in its place.
+    let redact = target.exchange.then(|| exchange_password(parts.uri.query())).flatten();
+    let mut response = check_and_run(&state, parts, body, &target, now, store, trail, next).await;
+    if let Some(password) = redact {
+        response.extensions_mut().insert(Redact(password));
+    }
+    response
+}
+
+/// The raw (still percent-encoded) `Password` value of the exchange's query.
+fn exchange_password(query: Option<&str>) -> Option<String> {
+    query?
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .find(|(name, _)| name.eq_ignore_ascii_case("password"))
+        .map(|(_, value)| value.to_owned())
+        .filter(|value| !value.is_empty())
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn check_and_run(
+    state: &Arc<PortalioState>,
+    mut parts: Parts,
+    body: axum::body::Body,
+    target: &Target,
+    now: Timestamp,
+    store: Arc<Store>,
+    trail: Trail,
+    next: Next,
+) -> Response {
+    let verified = match signature::verify(target, &parts.headers, |id| store.secret_of(id), &state.settings, now) {
         Ok(verified) => verified,
         Err(refusal) => {
             for (step, detail) in &refusal.passed {
@@ -126,7 +160,7 @@ pub async fn authenticate(State(state): State<Arc<PortalioState>>, request: Requ
     }
     match find_user(&store, &parts.headers, &verified.user_key, &trail) {
         Ok((account, user)) => {
-            parts.extensions.insert(Caller { account, user, store, state: Arc::clone(&state), now, trail });
+            parts.extensions.insert(Caller { account, user, store, state: Arc::clone(state), now, trail });
             next.run(Request::from_parts(parts, body)).await
         }
         Err(error) => error.into_response(),

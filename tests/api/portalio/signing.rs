@@ -413,3 +413,19 @@ async fn a_non_ascii_signature_header_is_a_malformed_header_401() {
     assert_eq!((r.status, r.text.as_str()), (StatusCode::UNAUTHORIZED, UNAUTHORIZED));
     assert_eq!(reason(&r), "malformed_header:X-MSS-SIGNATURE");
 }
+
+#[tokio::test]
+async fn the_exchange_password_never_reaches_the_journal() {
+    let app = TestApp::new();
+    let client = Client::alex(&app).await;
+    for query in [
+        "UserName=alex%40brightwire.example&Password=Brightwire-Pass-1",
+        "UserName=alex%40brightwire.example&password=Wrong%21Pass",
+    ] {
+        let r = client.get(&app, &format!("/authenticate/apikeyexchange?{query}")).await;
+        let entry = app.journal_entry(&r).await;
+        let recorded = entry["query"].as_str().unwrap();
+        assert!(recorded.ends_with("assword=[redacted]"), "{recorded}");
+        assert!(!entry.to_string().contains("Pass-1") && !entry.to_string().contains("Wrong"), "{entry}");
+    }
+}
