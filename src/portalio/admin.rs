@@ -109,9 +109,11 @@ async fn create_account(
     for (n, spec) in specs.into_iter().enumerate() {
         let id = store.next_id();
         let username = spec.username.unwrap_or_else(|| format!("user{n}.{account_id}@dealer.example"));
-        let taken =
-            store.accounts.iter().any(|a| a.data().users.values().any(|u| u.username.eq_ignore_ascii_case(&username)))
-                || data.users.values().any(|u| u.username.eq_ignore_ascii_case(&username));
+        let taken = store
+            .all_accounts()
+            .iter()
+            .any(|a| a.data().users.values().any(|u| u.username.eq_ignore_ascii_case(&username)))
+            || data.users.values().any(|u| u.username.eq_ignore_ascii_case(&username));
         if taken {
             return Err(EmulatorError::BadRequest(format!("username `{username}` is already taken")));
         }
@@ -194,10 +196,9 @@ async fn rotate_user_key(
     let id = parse_id(&id, "user")?;
     let store = state.store();
     let account = store
-        .accounts
-        .iter()
+        .all_accounts()
+        .into_iter()
         .find(|a| a.data().users.contains_key(&id))
-        .map(|a| Arc::clone(a.value()))
         .ok_or_else(|| EmulatorError::NotFound(format!("no Portal.io user {id}")))?;
     let key = store.new_user_key();
     let mut data = account.data();
@@ -240,10 +241,9 @@ async fn set_proposal_status(
     })?;
     let store = state.store();
     let account = store
-        .accounts
-        .iter()
+        .all_accounts()
+        .into_iter()
         .find(|a| a.data().proposals.contains_key(&id))
-        .map(|a| Arc::clone(a.value()))
         .ok_or_else(|| EmulatorError::NotFound(format!("no Portal.io proposal {id}")))?;
     let now = seconds(state.clock.now());
     let mut data = account.data();

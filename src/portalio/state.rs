@@ -98,6 +98,11 @@ impl Account {
     pub fn data(&self) -> MutexGuard<'_, AccountData> {
         self.data.lock().unwrap()
     }
+
+    /// The data if nobody holds it right now (for explain details only).
+    pub fn try_data(&self) -> Option<MutexGuard<'_, AccountData>> {
+        self.data.try_lock().ok()
+    }
 }
 
 impl PortalioState {
@@ -136,9 +141,8 @@ impl PortalioState {
     /// The raw test credentials (CONTRACT §6.2).
     pub fn credentials(&self) -> Value {
         let store = self.store();
-        let mut accounts: Vec<Arc<Account>> = store.accounts.iter().map(|a| Arc::clone(a.value())).collect();
-        accounts.sort_by_key(|a| a.id);
-        let accounts: Vec<Value> = accounts
+        let accounts: Vec<Value> = store
+            .all_accounts()
             .iter()
             .map(|account| {
                 let data = account.data();
@@ -165,7 +169,7 @@ impl PortalioState {
     pub fn counts(&self) -> Value {
         let store = self.store();
         let (mut users, mut proposals, mut people) = (0, 0, 0);
-        for account in &store.accounts {
+        for account in store.all_accounts() {
             let data = account.data();
             users += data.users.len();
             proposals += data.proposals.len();
@@ -233,6 +237,14 @@ impl Store {
     /// The next integer id.
     pub fn next_id(&self) -> u64 {
         self.next_id.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// Every account, by id. Taken out of the map first, so no map lock is held while
+    /// an account is locked (a handler holding its own account's lock may read the map).
+    pub fn all_accounts(&self) -> Vec<Arc<Account>> {
+        let mut all: Vec<Arc<Account>> = self.accounts.iter().map(|a| Arc::clone(a.value())).collect();
+        all.sort_by_key(|a| a.id);
+        all
     }
 
     pub fn account(&self, id: u64) -> Option<Arc<Account>> {

@@ -86,7 +86,7 @@ pub async fn exchange_api_key(
         trail.fail("credentials", detail.clone());
         PortalioError::Unauthorized { reason: reason.to_owned(), detail }
     };
-    let found = signed.store.accounts.iter().find_map(|account| {
+    let found = signed.store.all_accounts().into_iter().find_map(|account| {
         let data = account.data();
         data.users.values().find(|u| u.username.eq_ignore_ascii_case(user_name.trim())).map(|u| (account.id, u.clone()))
     });

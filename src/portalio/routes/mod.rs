@@ -36,11 +36,13 @@ pub fn proposal_mut<'a>(
 
 /// The 404 detail: the id is unknown, or another account's (reported as 404, reference §8).
 pub fn elsewhere(caller: &Caller, noun: &str, id: u64) -> String {
-    let owner = caller.store.accounts.iter().find(|a| {
+    // The caller's own account is locked by the handler: other accounts are only tried
+    // (`try_lock`), so two handlers explaining 404s to each other never wait on each other.
+    let owner = caller.store.all_accounts().into_iter().find(|a| {
         if a.id == caller.account.id {
             return false;
         }
-        let data = a.data();
+        let Some(data) = a.try_data() else { return false };
         match noun {
             "proposal" => data.proposals.contains_key(&id),
             "contact" => data.contacts.contains_key(&id),

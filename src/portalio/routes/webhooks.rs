@@ -175,8 +175,11 @@ fn subscription_id(raw: &str) -> Result<u64, PortalioError> {
 }
 
 fn missing(caller: &Caller, id: u64) -> PortalioError {
-    let other =
-        caller.store.accounts.iter().any(|a| a.id != caller.account.id && a.data().subscriptions.contains_key(&id));
+    let other = caller
+        .store
+        .all_accounts()
+        .iter()
+        .any(|a| a.id != caller.account.id && a.data().subscriptions.contains_key(&id));
     let why = if other { "belongs to another account" } else { "does not exist" };
     PortalioError::bad_request(format!("Subscription '{id}' was not found."))
         .with_detail(format!("subscription {id} {why}"))
