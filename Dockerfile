@@ -32,9 +32,12 @@ RUN groupadd --system --gid 10001 emulator \
         --shell /usr/sbin/nologin emulator
 COPY --from=builder /usr/local/bin/vendor-emulator /usr/local/bin/vendor-emulator
 USER emulator:emulator
-ENV EMULATOR_BIND=0.0.0.0:8080
+ENV EMULATOR_BIND=0.0.0.0:8080 \
+    EMULATOR_RUN_FILE=/tmp/vendor-emulator.json
 EXPOSE 8080
-# `vendor-emulator healthcheck` calls /_emulator/health on EMULATOR_BIND (over
-# loopback) and sends EMULATOR_ADMIN_TOKEN when set, so the image needs no curl.
+# The server writes its listening line to EMULATOR_RUN_FILE, and /_emulator/health
+# needs no admin token, so `vendor-emulator healthcheck` finds the server whatever
+# flags the container was started with (`docker run IMAGE --bind … --admin-token …`);
+# the image needs no curl.
 HEALTHCHECK --interval=10s --timeout=6s --start-period=2s --retries=3 CMD ["vendor-emulator", "healthcheck"]
 ENTRYPOINT ["vendor-emulator"]

@@ -9,7 +9,6 @@
 use std::{
     collections::HashMap,
     future::Future,
-    net::SocketAddr,
     sync::{Arc, OnceLock},
     time::Instant,
 };
@@ -17,7 +16,7 @@ use std::{
 use anyhow::Context;
 use axum::{
     Router,
-    extract::{DefaultBodyLimit, FromRef, Request},
+    extract::{ConnectInfo, DefaultBodyLimit, FromRef, Request},
     http::{Method, StatusCode, Uri, header},
     middleware::{self, Next},
     response::Response,
@@ -31,6 +30,7 @@ use crate::{
     admin::openapi::ApiDocs,
     clock::Clock,
     fixtures::FixtureSet,
+    head_guard::{GuardedListener, Peer},
     holm::{self, HolmState},
     journal::{self, Denial, Journal, Recorder},
     portalio::{self, PortalioState},
@@ -258,6 +258,15 @@ impl App {
     }
 }
 
+/// Copies the guarded connection's peer into `ConnectInfo<SocketAddr>`, which the
+/// journal and the vendors read.
+async fn peer_as_connect_info(mut request: Request) -> Request {
+    if let Some(ConnectInfo(Peer(peer))) = request.extensions().get::<ConnectInfo<Peer>>().copied() {
+        request.extensions_mut().insert(ConnectInfo(peer));
+    }
+    request
+}
+
 /// The bound sockets: the main listener and any dedicated ones.
 pub struct Listeners {
     pub main: TcpListener,
@@ -314,8 +323,11 @@ pub async fn serve(
     all.extend(listeners.dedicated.into_iter().map(|(vendor, listener)| (app.dedicated_router(vendor), listener)));
     for (router, listener) in all {
         let mut stop = stop_rx.clone();
+        // The guard answers hyper's own head refusals through the same router.
+        let guarded = GuardedListener::new(listener, router.clone());
+        let router = router.layer(middleware::map_request(peer_as_connect_info));
         servers.spawn(async move {
-            axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+            axum::serve(guarded, router.into_make_service_with_connect_info::<Peer>())
                 .with_graceful_shutdown(async move {
                     let _ = stop.wait_for(|stopped| *stopped).await;
                 })

@@ -3,7 +3,7 @@
 
 use std::{net::SocketAddr, path::PathBuf, str::FromStr};
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum, builder::BoolishValueParser};
 
 use crate::Vendor;
 
@@ -21,8 +21,12 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Exit 0 when `/_emulator/health` answers 200 (for images without curl).
+    ///
+    /// Finds the server by, in order: `--url`; `--bind` given to this subcommand on its
+    /// command line; the address in `--run-file` (written by the running server);
+    /// `--bind` from the environment or its default (loopback when it binds all interfaces).
     Healthcheck {
-        /// The health URL; defaults to `/_emulator/health` on `--bind` (loopback when it binds all interfaces).
+        /// The health URL.
         #[arg(long, env = "EMULATOR_HEALTHCHECK_URL")]
         url: Option<String>,
     },
@@ -49,7 +53,7 @@ pub enum SignCommand {
 #[derive(Debug, Args)]
 pub struct Config {
     /// Main listener: the three vendor prefixes and `/_emulator`.
-    #[arg(long, env = "EMULATOR_BIND", default_value = "127.0.0.1:8080")]
+    #[arg(long, env = "EMULATOR_BIND", default_value = "127.0.0.1:8080", global = true)]
     pub bind: SocketAddr,
     /// A dedicated Portal.io listener serving at the root path.
     #[arg(long, env = "EMULATOR_PORTALIO_BIND")]
@@ -67,7 +71,8 @@ pub struct Config {
     #[arg(long, env = "EMULATOR_JOURNAL_CAPACITY", default_value_t = 1000)]
     pub journal_capacity: usize,
     /// Leave out the `X-Emulator-Explain` header (the journal still holds the trail).
-    #[arg(long, env = "EMULATOR_NO_EXPLAIN")]
+    /// The variable takes 1/0, true/false, yes/no, on/off, in any case.
+    #[arg(long, env = "EMULATOR_NO_EXPLAIN", action = ArgAction::SetTrue, value_parser = BoolishValueParser::new())]
     pub no_explain: bool,
     /// Largest accepted request body; larger gets 413 in the vendor's shape.
     #[arg(long, env = "EMULATOR_MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
@@ -84,9 +89,13 @@ pub struct Config {
     /// Make every generated id, key and token deterministic.
     #[arg(long, env = "EMULATOR_SEED")]
     pub seed: Option<u64>,
-    /// Require `Authorization: Bearer <token>` on `/_emulator`.
-    #[arg(long, env = "EMULATOR_ADMIN_TOKEN", hide_env_values = true)]
+    /// Require `Authorization: Bearer <token>` on `/_emulator` (except `/_emulator/health`).
+    #[arg(long, env = "EMULATOR_ADMIN_TOKEN", hide_env_values = true, global = true)]
     pub admin_token: Option<String>,
+    /// Write the listening line to this file once every socket is bound (removed on a
+    /// clean exit), so `vendor-emulator healthcheck` finds the server however it was started.
+    #[arg(long, env = "EMULATOR_RUN_FILE", global = true)]
+    pub run_file: Option<PathBuf>,
     /// Each vendor's own flags (`--propal-rate-limit`, …), declared in its folder.
     #[command(flatten)]
     pub vendors: crate::app::VendorSettings,

@@ -1,7 +1,10 @@
 //! `vendor-emulator healthcheck [--url URL]`: exit 0 when `/_emulator/health`
 //! answers 200, non-zero otherwise, so images without curl can have a HEALTHCHECK.
+//!
+//! The health endpoint needs no admin token, and the server writes its listening
+//! line to `--run-file`, so the check finds a server started with any flags.
 
-use std::{net::SocketAddr, time::Duration};
+use std::{net::SocketAddr, path::Path, time::Duration};
 
 use axum::body::Body;
 use hyper::Request;
@@ -18,9 +21,30 @@ pub fn default_url(bind: SocketAddr) -> String {
     format!("http://{host}:{}/_emulator/health", bind.port())
 }
 
-/// Calls `url` (with the admin token when one is set) and returns the exit code.
-pub async fn run(url: &str, admin_token: Option<&str>) -> i32 {
-    match check(url, admin_token).await {
+/// Where to look for the server: an explicit URL, an explicit bind, the address a running
+/// server wrote to its run file, else the configured (or default) bind.
+pub fn target_url(
+    url: Option<String>,
+    explicit_bind: Option<SocketAddr>,
+    run_file: Option<&Path>,
+    bind: SocketAddr,
+) -> String {
+    if let Some(url) = url {
+        return url;
+    }
+    if let Some(bind) = explicit_bind {
+        return default_url(bind);
+    }
+    let written = run_file
+        .and_then(|path| std::fs::read_to_string(path).ok())
+        .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
+        .and_then(|line| line["addr"].as_str().and_then(|addr| addr.parse().ok()));
+    default_url(written.unwrap_or(bind))
+}
+
+/// Calls `url` and returns the exit code.
+pub async fn run(url: &str) -> i32 {
+    match check(url).await {
         Ok(()) => 0,
         Err(reason) => {
             eprintln!("unhealthy: {reason}");
@@ -29,13 +53,9 @@ pub async fn run(url: &str, admin_token: Option<&str>) -> i32 {
     }
 }
 
-async fn check(url: &str, admin_token: Option<&str>) -> Result<(), String> {
+async fn check(url: &str) -> Result<(), String> {
     let client = Client::builder(TokioExecutor::new()).build_http::<Body>();
-    let mut request = Request::get(url);
-    if let Some(token) = admin_token {
-        request = request.header("authorization", format!("Bearer {token}"));
-    }
-    let request = request.body(Body::empty()).map_err(|e| format!("bad url {url}: {e}"))?;
+    let request = Request::get(url).body(Body::empty()).map_err(|e| format!("bad url {url}: {e}"))?;
     let response = tokio::time::timeout(Duration::from_secs(5), client.request(request))
         .await
         .map_err(|_| format!("{url} did not answer within 5 s"))?
@@ -52,5 +72,20 @@ mod tests {
         assert_eq!(default_url("0.0.0.0:8080".parse().unwrap()), "http://127.0.0.1:8080/_emulator/health");
         assert_eq!(default_url("127.0.0.1:9000".parse().unwrap()), "http://127.0.0.1:9000/_emulator/health");
         assert_eq!(default_url("[::]:8080".parse().unwrap()), "http://[::1]:8080/_emulator/health");
+    }
+
+    #[test]
+    fn target_prefers_url_then_explicit_bind_then_run_file_then_configured_bind() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("run.json");
+        std::fs::write(&file, r#"{"event":"listening","addr":"127.0.0.1:9123"}"#).unwrap();
+        let configured: SocketAddr = "0.0.0.0:8080".parse().unwrap();
+        let explicit: SocketAddr = "127.0.0.1:7000".parse().unwrap();
+
+        assert_eq!(target_url(Some("http://x/h".into()), Some(explicit), Some(&file), configured), "http://x/h");
+        assert_eq!(target_url(None, Some(explicit), Some(&file), configured), "http://127.0.0.1:7000/_emulator/health");
+        assert_eq!(target_url(None, None, Some(&file), configured), "http://127.0.0.1:9123/_emulator/health");
+        let missing = dir.path().join("absent.json");
+        assert_eq!(target_url(None, None, Some(&missing), configured), "http://127.0.0.1:8080/_emulator/health");
     }
 }

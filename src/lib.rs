@@ -18,6 +18,7 @@
 //! - [`store`]: the swappable snapshot that makes a reset atomic.
 //! - [`admin`]: the control plane under `/_emulator` (each vendor's own part is in its
 //!   folder) and the OpenAPI documents assembled from the routers.
+//! - [`head_guard`]: answers the requests whose head hyper refuses (414, 431) in the vendor's shape.
 //! - [`healthcheck`]: the `vendor-emulator healthcheck` subcommand's client.
 //! - [`portalio`], [`propal`], [`holm`]: one folder per vendor: its state, its API
 //!   router, its control-plane routes (`admin.rs`), its flags (`config.rs`), its errors.
@@ -31,6 +32,7 @@ pub mod app;
 pub mod clock;
 pub mod config;
 pub mod fixtures;
+pub mod head_guard;
 pub mod healthcheck;
 pub mod holm;
 pub mod ids;

@@ -1,9 +1,10 @@
 //! Thin entry point: parse the command line, start logging, bind, print the
 //! listening line, serve until SIGINT or SIGTERM.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 
-use clap::Parser;
+use anyhow::Context;
+use clap::{CommandFactory, FromArgMatches, parser::ValueSource};
 use tracing_subscriber::{EnvFilter, fmt};
 use vendor_emulator::{
     app,
@@ -13,12 +14,16 @@ use vendor_emulator::{
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let cli = Cli::parse();
+    let matches = Cli::command().get_matches();
+    let cli = Cli::from_arg_matches(&matches)?;
     match cli.command {
         Some(Command::Healthcheck { url }) => {
-            let url = url.unwrap_or_else(|| healthcheck::default_url(cli.config.bind));
-            let code = healthcheck::run(&url, cli.config.admin_token.as_deref()).await;
-            std::process::exit(code);
+            let explicit_bind = matches
+                .subcommand_matches("healthcheck")
+                .filter(|m| m.value_source("bind") == Some(ValueSource::CommandLine))
+                .map(|_| cli.config.bind);
+            let url = healthcheck::target_url(url, explicit_bind, cli.config.run_file.as_deref(), cli.config.bind);
+            std::process::exit(healthcheck::run(&url).await);
         }
         Some(Command::Openapi { vendor }) => {
             let app = vendor_emulator::build_app(cli.config)?;
@@ -43,45 +48,61 @@ async fn main() -> anyhow::Result<()> {
     init_tracing(&cli.config);
     let app = vendor_emulator::build_app(cli.config)?;
     let listeners = app::bind(&app.state.config).await?;
+    let shutdown = shutdown_signal()?;
     let line = listeners.listening_line()?;
+    let run_file = app.state.config.run_file.clone();
+    if let Some(path) = &run_file {
+        write_run_file(path, &line)?;
+    }
     {
         let mut stdout = std::io::stdout().lock();
         writeln!(stdout, "{line}")?;
         stdout.flush()?;
     }
-    app::serve(app, listeners, shutdown_signal()).await?;
+    app::serve(app, listeners, shutdown).await?;
+    if let Some(path) = &run_file {
+        let _ = std::fs::remove_file(path);
+    }
     tracing::info!("stopped");
+    Ok(())
+}
+
+/// Writes the listening line whole (a temporary file renamed into place), so a
+/// health check never reads half of it.
+fn write_run_file(path: &std::path::Path, line: &str) -> anyhow::Result<()> {
+    let partial = path.with_extension("partial");
+    std::fs::write(&partial, format!("{line}\n"))
+        .with_context(|| format!("writing --run-file {}", partial.display()))?;
+    std::fs::rename(&partial, path).with_context(|| format!("writing --run-file {}", path.display()))?;
     Ok(())
 }
 
 fn init_tracing(config: &Config) {
     let filter = EnvFilter::try_new(&config.log_level).unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    // Colour only for a person at a terminal: never in files, `docker logs` or CI.
+    let builder = fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(std::io::stderr().is_terminal());
     match config.log_format {
         LogFormat::Json => builder.json().init(),
         LogFormat::Pretty => builder.init(),
     }
 }
 
-/// Completes on the first SIGINT or SIGTERM.
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Installs the SIGINT and SIGTERM handlers now (before the listening line tells a
+/// caller it may signal us) and returns a future that completes on the first of them.
+fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()>> {
     #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
+    let (mut interrupt, mut terminate) = {
+        use tokio::signal::unix::{SignalKind, signal};
+        (signal(SignalKind::interrupt())?, signal(SignalKind::terminate())?)
     };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {}
-        () = terminate => {}
-    }
-    tracing::info!("shutting down");
+    Ok(async move {
+        #[cfg(unix)]
+        tokio::select! {
+            _ = interrupt.recv() => {}
+            _ = terminate.recv() => {}
+        }
+        #[cfg(not(unix))]
+        let _ = tokio::signal::ctrl_c().await;
+        tracing::info!("shutting down");
+    })
 }

@@ -27,6 +27,7 @@ use tower::ServiceExt;
 
 use crate::{
     Vendor,
+    head_guard::HeadRefused,
     journal::Denial,
     vendor::{EmulatedVendor, FrameError},
 };
@@ -111,6 +112,9 @@ pub async fn dispatch(State(dispatcher): State<Dispatcher>, request: Request) ->
     }
     let path = request.uri().path();
     if path == "/_emulator" || path.starts_with("/_emulator/") {
+        if let Some(refused) = request.extensions().get::<HeadRefused>() {
+            return frame_refusal(refused.0);
+        }
         return dispatcher.admin.clone().oneshot(request).await.unwrap_or_else(|e| match e {});
     }
     for vendor in Vendor::ALL {
@@ -121,12 +125,34 @@ pub async fn dispatch(State(dispatcher): State<Dispatcher>, request: Request) ->
             return dispatcher.to_vendor(vendor, prefix, request).await;
         }
     }
+    if let Some(refused) = request.extensions().get::<HeadRefused>() {
+        return frame_refusal(refused.0);
+    }
     unknown_route()
+}
+
+/// A head refusal outside any vendor, in the frame's own `{"error": …}` shape.
+fn frame_refusal(refusal: FrameError) -> Response {
+    let (status, error) = match refusal {
+        FrameError::UriTooLong => (StatusCode::URI_TOO_LONG, "request URI too long"),
+        _ => (StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE, "request headers too large"),
+    };
+    (status, Json(json!({ "error": error }))).into_response()
 }
 
 impl Dispatcher {
     async fn to_vendor(&self, vendor: Vendor, prefix: &'static str, mut request: Request) -> Response {
         let mounted = self.vendors.get(&vendor).expect("every vendor is mounted");
+        if let Some(HeadRefused(refusal)) = request.extensions().get::<HeadRefused>().copied() {
+            let mut response = mounted.vendor.frame_error(refusal);
+            let detail = match refusal {
+                FrameError::UriTooLong => "the request line is longer than the HTTP parser reads (64 KiB)",
+                _ => "the headers are larger or more than the HTTP parser reads (about 400 KiB, 100 headers)",
+            };
+            response.extensions_mut().insert(Denial::new("head_too_large", detail));
+            response.extensions_mut().insert(vendor);
+            return response;
+        }
         let declared = request
             .headers()
             .get(header::CONTENT_LENGTH)

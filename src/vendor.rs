@@ -87,6 +87,10 @@ pub enum FrameError {
     PayloadTooLarge,
     /// A handler panicked.
     Internal,
+    /// The request line is longer than the HTTP parser reads (414).
+    UriTooLong,
+    /// The headers are larger, or more, than the HTTP parser reads (431).
+    HeadersTooLarge,
 }
 
 /// What a vendor gets from the frame when it is built (and keeps what it needs).

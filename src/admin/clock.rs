@@ -23,6 +23,7 @@ pub async fn get_clock(State(state): State<AppState>) -> Json<ClockView> {
     responses(
         (status = 200, description = "The clock after the change", body = ClockView),
         (status = 400, description = "Not exactly one field, or a bad value", body = EmulatorErrorBody),
+        (status = 415, description = "A declared Content-Type that is not JSON", body = EmulatorErrorBody),
     ))]
 pub async fn move_clock(
     State(state): State<AppState>,

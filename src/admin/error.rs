@@ -3,10 +3,12 @@
 
 use axum::{
     Json,
-    extract::{FromRequest, rejection::JsonRejection},
-    http::StatusCode,
+    body::Bytes,
+    extract::{FromRequest, Request},
+    http::{StatusCode, header},
     response::{IntoResponse, Response},
 };
+use serde::de::DeserializeOwned;
 
 use crate::journal::Denial;
 
@@ -28,6 +30,10 @@ pub enum EmulatorError {
     Conflict(String),
     #[error("admin token required")]
     Unauthorized,
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    #[error("{0}")]
+    PayloadTooLarge(String),
 }
 
 impl EmulatorError {
@@ -37,6 +43,8 @@ impl EmulatorError {
             EmulatorError::NotFound(_) => StatusCode::NOT_FOUND,
             EmulatorError::Conflict(_) => StatusCode::CONFLICT,
             EmulatorError::Unauthorized => StatusCode::UNAUTHORIZED,
+            EmulatorError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            EmulatorError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
         }
     }
 }
@@ -53,13 +61,39 @@ impl IntoResponse for EmulatorError {
     }
 }
 
-impl From<JsonRejection> for EmulatorError {
-    fn from(rejection: JsonRejection) -> Self {
-        EmulatorError::BadRequest(rejection.body_text())
+/// A control-plane JSON body. Accepted with `Content-Type: application/json` (or any
+/// `+json` type), without a `Content-Type`, or with `application/x-www-form-urlencoded`
+/// (what `curl -d` sends); any other declared type is refused with 415. An empty
+/// body reads as `{}`; a bad one answers 400 naming the field.
+#[derive(Debug)]
+pub struct AdminJson<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for AdminJson<T> {
+    type Rejection = EmulatorError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let declared = request
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .map(|v| v.to_str().unwrap_or_default().split(';').next().unwrap_or_default().trim().to_ascii_lowercase());
+        if let Some(kind) = declared
+            && !(kind == "application/json"
+                || kind == "application/x-www-form-urlencoded"
+                || (kind.starts_with("application/") && kind.ends_with("+json")))
+        {
+            return Err(EmulatorError::UnsupportedMediaType(format!(
+                "the body must be JSON (Content-Type: application/json, or none), not `{kind}`"
+            )));
+        }
+        let bytes = Bytes::from_request(request, state).await.map_err(|e| match e.status() {
+            StatusCode::PAYLOAD_TOO_LARGE => EmulatorError::PayloadTooLarge(e.body_text()),
+            _ => EmulatorError::BadRequest(e.body_text()),
+        })?;
+        let text: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) { b"{}" } else { &bytes };
+        let mut reader = serde_json::Deserializer::from_slice(text);
+        let value = serde_path_to_error::deserialize(&mut reader)
+            .map_err(|e| EmulatorError::BadRequest(format!("invalid body: {e}")))?;
+        reader.end().map_err(|e| EmulatorError::BadRequest(format!("invalid body: {e}")))?;
+        Ok(AdminJson(value))
     }
 }
-
-/// `Json` whose rejection is an [`EmulatorError`].
-#[derive(Debug, FromRequest)]
-#[from_request(via(axum::Json), rejection(EmulatorError))]
-pub struct AdminJson<T>(pub T);

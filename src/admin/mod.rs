@@ -14,9 +14,9 @@ mod reset;
 use std::sync::Arc;
 
 use axum::{
-    Router,
+    Json, Router,
     extract::{Request, State},
-    http::header,
+    http::{StatusCode, header},
     middleware::{self, Next},
     response::{IntoResponse, Response},
 };
@@ -47,13 +47,30 @@ pub fn router(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
     let router = served
         .route_layer(middleware::from_fn(crate::routing::tag_matched_route))
         .fallback(|| async { EmulatorError::NotFound("no such control-plane route".into()) })
+        .layer(middleware::from_fn(method_not_allowed_as_json))
         .layer(middleware::from_fn_with_state(state, require_admin_token));
     (router, doc)
 }
 
+/// axum's bare 405, in the control plane's shape (axum adds the `Allow` header after).
+async fn method_not_allowed_as_json(request: Request, next: Next) -> Response {
+    let (method, path) = (request.method().clone(), request.uri().path().to_owned());
+    let response = next.run(request).await;
+    if response.status() != StatusCode::METHOD_NOT_ALLOWED {
+        return response;
+    }
+    let body = EmulatorErrorBody { error: format!("{method} is not served on {path}; the Allow header lists what is") };
+    (StatusCode::METHOD_NOT_ALLOWED, Json(body)).into_response()
+}
+
+/// The control-plane paths that answer without the admin token: liveness only, so a
+/// health check needs no secret.
+pub const OPEN_PATHS: &[&str] = &["/_emulator/health"];
+
 /// Refuses every control-plane call without the admin token, when one is configured.
 async fn require_admin_token(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    if let Some(expected) = state.config.admin_token.as_deref() {
+    if let Some(expected) = state.config.admin_token.as_deref().filter(|_| !OPEN_PATHS.contains(&request.uri().path()))
+    {
         let presented = request
             .headers()
             .get(header::AUTHORIZATION)

@@ -136,10 +136,16 @@ impl IntoResponse for PortalioError {
 
 /// A frame error in Portal.io's shape.
 pub fn frame_error(error: FrameError) -> Response {
+    let plain =
+        |status: StatusCode, message: &str| (status, Json(ErrorBody { message: message.to_owned() })).into_response();
     let error = match error {
         FrameError::NotFound => PortalioError::not_found("The requested resource was not found.", "no such route"),
         FrameError::PayloadTooLarge => PortalioError::PayloadTooLarge,
         FrameError::Internal => PortalioError::Internal("a handler panicked".into()),
+        FrameError::UriTooLong => return plain(StatusCode::URI_TOO_LONG, "The request URI is too long."),
+        FrameError::HeadersTooLarge => {
+            return plain(StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE, "The request headers are too large.");
+        }
     };
     let mut response = error.into_response();
     response.extensions_mut().remove::<Denial>();

@@ -8,7 +8,6 @@ use std::{collections::BTreeSet, sync::Arc};
 
 use axum::{
     Json,
-    body::Bytes,
     extract::{Path, State},
     http::StatusCode,
 };
@@ -90,20 +89,16 @@ fn present<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<O
 
 /// Create a Propal organization with a first key (a fresh tenant per test).
 #[utoipa::path(post, path = "/organizations", tag = "propal control plane",
-    request_body(content = Option<NewOrganization>, description = "May be empty"),
+    request_body(content = NewOrganization, description = "May be empty"),
     responses(
         (status = 201, description = "Created, with the raw key shown once", body = CreatedOrganization),
         (status = 400, description = "Malformed body, unknown field or scope", body = EmulatorErrorBody),
+        (status = 415, description = "A declared Content-Type that is not JSON", body = EmulatorErrorBody),
     ))]
 async fn create_organization(
     State(propal): State<Arc<PropalState>>,
-    body: Bytes,
+    AdminJson(input): AdminJson<NewOrganization>,
 ) -> Result<(StatusCode, Json<CreatedOrganization>), EmulatorError> {
-    let input: NewOrganization = if body.iter().all(u8::is_ascii_whitespace) {
-        NewOrganization::default()
-    } else {
-        serde_json::from_slice(&body).map_err(|e| EmulatorError::BadRequest(format!("invalid body: {e}")))?
-    };
     let scopes = input.scopes.map_or_else(|| Scope::ALL.iter().copied().collect(), BTreeSet::from_iter);
     let store = propal.store();
     let now = millis(propal.clock.now());
@@ -141,6 +136,7 @@ async fn delete_organization(
         (status = 201, description = "Created, with the raw key shown once", body = CreatedKey),
         (status = 400, description = "Malformed body, unknown field or scope, empty name", body = EmulatorErrorBody),
         (status = 404, description = "No such organization", body = EmulatorErrorBody),
+        (status = 415, description = "A declared Content-Type that is not JSON", body = EmulatorErrorBody),
     ))]
 async fn create_key(
     State(propal): State<Arc<PropalState>>,
@@ -184,6 +180,7 @@ async fn list_keys(
         (status = 200, description = "The key as changed", body = KeyView),
         (status = 400, description = "Malformed body, unknown field or scope", body = EmulatorErrorBody),
         (status = 404, description = "No such key", body = EmulatorErrorBody),
+        (status = 415, description = "A declared Content-Type that is not JSON", body = EmulatorErrorBody),
     ))]
 async fn update_key(
     State(propal): State<Arc<PropalState>>,

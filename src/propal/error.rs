@@ -160,10 +160,20 @@ pub fn frame_error(error: FrameError) -> Response {
         FrameError::NotFound => PropalError::not_found("Not found.", "no such route"),
         FrameError::PayloadTooLarge => PropalError::PayloadTooLarge,
         FrameError::Internal => PropalError::Internal("a handler panicked".into()),
+        // INFERRED: Propal documents no code for an oversized request head; like an
+        // oversized body, it is invalid input.
+        FrameError::UriTooLong => return head_too_large(StatusCode::URI_TOO_LONG, "Request URI too long."),
+        FrameError::HeadersTooLarge => {
+            return head_too_large(StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE, "Request headers too large.");
+        }
     };
     let mut response = error.into_response();
     response.extensions_mut().remove::<Denial>();
     response
+}
+
+fn head_too_large(status: StatusCode, message: &str) -> Response {
+    (status, Json(json!({ "error": { "code": "validation_error", "message": message } }))).into_response()
 }
 
 #[cfg(test)]

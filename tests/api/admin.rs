@@ -175,9 +175,11 @@ async fn bad_clock_commands_get_400_and_leave_the_clock_alone() {
         .await;
     assert_eq!(malformed.status, StatusCode::BAD_REQUEST, "{}", malformed.text);
     assert!(malformed.json["error"].is_string(), "{}", malformed.text);
-    let untyped = app.send(raw_request(Method::POST, "/_emulator/clock", "{\"freeze\":true}", &[])).await;
-    assert_eq!(untyped.status, StatusCode::BAD_REQUEST, "{}", untyped.text);
-    assert!(untyped.json["error"].is_string(), "{}", untyped.text);
+    let not_json = app
+        .send(raw_request(Method::POST, "/_emulator/clock", "{\"resume\":true}", &[("content-type", "text/csv")]))
+        .await;
+    assert_eq!(not_json.status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{}", not_json.text);
+    assert!(not_json.json["error"].is_string(), "{}", not_json.text);
 
     assert_eq!(app.get("/_emulator/clock").await.json, json!({"now": "2030-01-01T00:00:00.000Z", "frozen": true}));
 }
@@ -456,23 +458,86 @@ async fn no_explain_drops_the_header_but_the_journal_keeps_the_trail() {
 // --- admin token ------------------------------------------------------------
 
 #[tokio::test]
-async fn an_admin_token_guards_the_control_plane() {
+async fn an_admin_token_guards_the_control_plane_but_not_its_health() {
     let app = TestApp::with_args(&["--admin-token", "s3cret-token"]);
 
-    let missing = app.get("/_emulator/health").await;
-    let wrong = app.send(request(Method::GET, "/_emulator/health", None, &[("authorization", "Bearer nope")])).await;
-    let other_scheme =
-        app.send(request(Method::GET, "/_emulator/health", None, &[("authorization", "Basic s3cret-token")])).await;
-    let right =
-        app.send(request(Method::GET, "/_emulator/health", None, &[("authorization", "Bearer s3cret-token")])).await;
+    let missing = app.get("/_emulator/credentials").await;
+    let wrong =
+        app.send(request(Method::GET, "/_emulator/credentials", None, &[("authorization", "Bearer nope")])).await;
+    let other_scheme = app
+        .send(request(Method::GET, "/_emulator/credentials", None, &[("authorization", "Basic s3cret-token")]))
+        .await;
+    let right = app
+        .send(request(Method::GET, "/_emulator/credentials", None, &[("authorization", "Bearer s3cret-token")]))
+        .await;
     let reset_without = app.admin(Method::POST, "/_emulator/reset", None).await;
+    let health_without = app.get("/_emulator/health").await;
 
     for refused in [&missing, &wrong, &other_scheme, &reset_without] {
         assert_eq!(refused.status, StatusCode::UNAUTHORIZED, "{}", refused.text);
         assert_eq!(refused.json, json!({"error": "admin token required"}));
+        assert!(refused.header("x-emulator-explain").is_some_and(|e| e.starts_with("admin_token")));
     }
     assert_eq!(right.status, StatusCode::OK, "{}", right.text);
-    assert_eq!(right.json["status"], "ok");
+    assert!(right.json["propal"].is_object(), "{}", right.text);
+    assert_eq!(health_without.status, StatusCode::OK, "{}", health_without.text);
+    assert_eq!(health_without.json["status"], "ok");
+}
+
+#[tokio::test]
+async fn the_control_plane_takes_json_without_a_content_type_or_with_curls_form_default() {
+    let app = TestApp::new();
+    let freeze = r#"{"freeze":true}"#;
+
+    let bare = app.send(raw_request(Method::POST, "/_emulator/clock", freeze, &[])).await;
+    let curl = app
+        .send(raw_request(
+            Method::POST,
+            "/_emulator/clock",
+            r#"{"resume":true}"#,
+            &[("content-type", "application/x-www-form-urlencoded")],
+        ))
+        .await;
+    let json_utf8 = app
+        .send(raw_request(
+            Method::POST,
+            "/_emulator/clock",
+            freeze,
+            &[("content-type", "application/json; charset=utf-8")],
+        ))
+        .await;
+    let text = app.send(raw_request(Method::POST, "/_emulator/clock", freeze, &[("content-type", "text/plain")])).await;
+    let org = app.send(raw_request(Method::POST, "/_emulator/propal/organizations", "", &[])).await;
+
+    assert_eq!(bare.status, StatusCode::OK, "{}", bare.text);
+    assert_eq!(bare.json["frozen"], true);
+    assert_eq!(curl.status, StatusCode::OK, "{}", curl.text);
+    assert_eq!(curl.json["frozen"], false);
+    assert_eq!(json_utf8.status, StatusCode::OK, "{}", json_utf8.text);
+    assert_eq!(text.status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{}", text.text);
+    assert_eq!(
+        text.json,
+        json!({"error": "the body must be JSON (Content-Type: application/json, or none), not `text/plain`"})
+    );
+    assert_eq!(org.status, StatusCode::CREATED, "an empty body is `{{}}`: {}", org.text);
+}
+
+#[tokio::test]
+async fn an_unserved_method_on_a_control_plane_path_answers_json_with_allow() {
+    let app = TestApp::new();
+
+    let reset = app.get("/_emulator/reset").await;
+    let organizations = app.get("/_emulator/propal/organizations").await;
+
+    assert_eq!(reset.status, StatusCode::METHOD_NOT_ALLOWED, "{} {:?}", reset.text, reset.headers);
+    assert_eq!(reset.json, json!({"error": "GET is not served on /_emulator/reset; the Allow header lists what is"}));
+    assert_eq!(reset.header("allow"), Some("POST"));
+    assert_eq!(organizations.status, StatusCode::METHOD_NOT_ALLOWED, "{}", organizations.text);
+    assert_eq!(organizations.header("allow"), Some("POST"));
+    assert_eq!(
+        organizations.json,
+        json!({"error": "GET is not served on /_emulator/propal/organizations; the Allow header lists what is"})
+    );
 }
 
 #[tokio::test]
