@@ -724,6 +724,14 @@ mod tests {
                 "nZ93vyzCbbkLzUHqoj4CLj49hTxeVSr3h1oN9SEv3ZQ=",
             ),
             (
+                "GEThttps://api.portal.io/authenticate/apikeyexchange?UserName=user%40example.com&Password=MyP%40ss123Mon, 06 Apr 2026 00:22:19 GMT",
+                "4SHWlHONRNmNE1UwPcRpdNS6O+MlS9MxK0Yd/q2lj4M=",
+            ),
+            (
+                "POSThttps://api.portal.io/public/proposals/12345/ai/buildapplication/jsonMon, 06 Apr 2026 00:22:19 GMTqBOSOYDeZaSzTxqMCL1Kr66JpU2H6wHCLz7xviZUOcA=",
+                "OsSJuUjXfVTrHMQ+JBekz4ZU8YvyLI3UTZjibS8fK+U=",
+            ),
+            (
                 "GEThttps://sandbox.api.portal.io/authenticate/apikeyexchangeMon, 29 Aug 2022 13:30:55 GMT",
                 "jvFFGK7OdLMO4fsIccbzGEdc34pEi/4EfRgG0CE28JM=",
             ),
@@ -906,6 +914,32 @@ mod tests {
             let s = Settings { portalio_secret_encoding: encoding, ..settings() };
             assert!(verify(&t, &h, secret_of, &s, now()).is_ok(), "{encoding:?}");
         }
+    }
+
+    #[test]
+    fn alternative_bases_cover_scheme_prefix_port_loopback_forwarded_and_real_hosts() {
+        let bases =
+            alternative_bases("http", "localhost:8080", "/portalio", Some("10.0.0.5:80"), None, &["api.portal.io"]);
+        let by = |miss: NearMiss| -> Vec<&str> {
+            bases.iter().filter(|(m, _)| *m == miss).map(|(_, b)| b.as_str()).collect()
+        };
+        assert_eq!(by(NearMiss::Scheme), ["https://localhost:8080/portalio"]);
+        assert_eq!(by(NearMiss::PrefixMissing), ["http://localhost:8080"]);
+        assert_eq!(
+            by(NearMiss::Host),
+            [
+                "http://localhost/portalio",
+                "http://127.0.0.1:8080/portalio",
+                "http://10.0.0.5:80/portalio",
+                "https://api.portal.io",
+                "https://api.portal.io/portalio",
+            ]
+        );
+        let public = alternative_bases("http", "localhost:8080", "", None, Some("https://api.portal.io/"), &[]);
+        assert!(public.contains(&(NearMiss::Host, "http://localhost:8080".to_owned())));
+        assert!(public.contains(&(NearMiss::Scheme, "http://api.portal.io".to_owned())));
+        assert_eq!(split_port("[::1]:8080"), ("[::1]", Some("8080")));
+        assert_eq!(split_port("::1"), ("::1", None));
     }
 
     #[test]
