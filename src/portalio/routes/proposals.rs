@@ -681,6 +681,7 @@ pub async fn assign_contact(
     must_match("proposalId", body.proposal_id.as_deref(), id)?;
     must_match("contactId", body.contact_id.as_deref(), contact_id)?;
     let mut data = caller.account.data();
+    // INFERRED: a terminal proposal's contact is locked too (the page lists no 409).
     editable(proposal_mut(&caller, &mut data, id)?)?;
     if !data.contacts.contains_key(&contact_id) {
         return Err(PortalioError::not_found("Contact not found.", elsewhere(&caller, "contact", contact_id)));
@@ -739,6 +740,7 @@ pub async fn assign_location(
     let Some(location) = data.locations.get(&location_id) else {
         return Err(PortalioError::not_found("Location not found.", elsewhere(&caller, "location", location_id)));
     };
+    // INFERRED: another contact's location is a 400 (the page says only that it must be the contact's).
     if location.contact_id != contact_id {
         return Err(PortalioError::bad_request(
             "The location does not belong to the contact assigned to the proposal.",
