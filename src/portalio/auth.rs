@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use axum::{
     extract::{FromRequestParts, Request, State},
-    http::{HeaderMap, request::Parts},
+    http::request::Parts,
     middleware::Next,
     response::{IntoResponse, Response},
 };
@@ -158,7 +158,7 @@ async fn check_and_run(
         parts.extensions.insert(SignedExchange { app_id: verified.app_id, store, now, trail });
         return next.run(Request::from_parts(parts, body)).await;
     }
-    match find_user(&store, &parts.headers, &verified.user_key, &trail) {
+    match find_user(&store, &verified.user_key, &trail) {
         Ok((account, user)) => {
             parts.extensions.insert(Caller { account, user, store, state: Arc::clone(state), now, trail });
             next.run(Request::from_parts(parts, body)).await
@@ -168,12 +168,7 @@ async fn check_and_run(
 }
 
 /// The user a user key names: known (401), verified (401), subscribed (402).
-fn find_user(
-    store: &Store,
-    _headers: &HeaderMap,
-    user_key: &str,
-    trail: &Trail,
-) -> Result<(Arc<Account>, User), PortalioError> {
+fn find_user(store: &Store, user_key: &str, trail: &Trail) -> Result<(Arc<Account>, User), PortalioError> {
     let unauthorized = |reason: &str, detail: String| {
         trail.fail("user_key", detail.clone());
         PortalioError::Unauthorized { reason: reason.to_owned(), detail }

@@ -429,3 +429,19 @@ async fn the_exchange_password_never_reaches_the_journal() {
         assert!(!entry.to_string().contains("Pass-1") && !entry.to_string().contains("Wrong"), "{entry}");
     }
 }
+
+#[tokio::test]
+async fn a_host_alias_is_signed_like_a_real_host() {
+    let app = TestApp::with_args(&["--host-alias", "portal.test=portalio"]);
+    let base = Client::alex(&app).await;
+    let client = Client {
+        base: "http://portal.test:8080".into(),
+        prefix: String::new(),
+        host: "portal.test:8080".into(),
+        ..base
+    };
+    let r = client.get(&app, "/public/users").await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.header("x-emulator-explain"));
+    let stale = Client { base: "http://portal.test:8080/portalio".into(), ..client };
+    assert_eq!(reason(&stale.get(&app, "/public/users").await), "signature_mismatch");
+}
