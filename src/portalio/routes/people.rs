@@ -207,6 +207,7 @@ pub struct CreateContactForm {
     post, path = "/public/people", tag = "portalio", summary = "Create a contact",
     request_body(content = CreateContactForm, content_type = "application/x-www-form-urlencoded"),
     responses(
+        (status = 413, body = ErrorBody, description = "Body larger than --max-body-bytes"),
         (status = 200, body = ContactDetail),
         (status = 400, body = ErrorBody), (status = 401, body = UnauthorizedBody), (status = 402, body = ErrorBody),
     ),
@@ -371,6 +372,7 @@ pub struct CreateLocationForm {
     params(("ContactId" = i64, Path)),
     request_body(content = CreateLocationForm, content_type = "application/x-www-form-urlencoded"),
     responses(
+        (status = 413, body = ErrorBody, description = "Body larger than --max-body-bytes"),
         (status = 200, body = LocationOut),
         (status = 400, body = ErrorBody), (status = 401, body = UnauthorizedBody), (status = 402, body = ErrorBody),
         (status = 404, body = ErrorBody),

@@ -243,6 +243,7 @@ pub struct CreateProposalForm {
     post, path = "/public/proposals", tag = "portalio", summary = "Create a proposal (Draft)",
     request_body(content = CreateProposalForm, content_type = "application/x-www-form-urlencoded"),
     responses(
+        (status = 413, body = ErrorBody, description = "Body larger than --max-body-bytes"),
         (status = 200, body = ProposalDetail),
         (status = 400, body = ErrorBody), (status = 401, body = UnauthorizedBody), (status = 402, body = ErrorBody),
         (status = 404, body = ErrorBody, description = "SalesPersonId is not a user of the account"),
@@ -326,6 +327,7 @@ pub struct UpdateProposalForm {
     params(("ProposalId" = i64, Path)),
     request_body(content = UpdateProposalForm, content_type = "application/x-www-form-urlencoded"),
     responses(
+        (status = 413, body = ErrorBody, description = "Body larger than --max-body-bytes"),
         (status = 200, body = ProposalDetail),
         (status = 400, body = ErrorBody), (status = 401, body = UnauthorizedBody), (status = 402, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody, description = "Terminal state"),
@@ -374,6 +376,7 @@ pub struct DescriptionForm {
     params(("ProposalId" = i64, Path)),
     request_body(content = DescriptionForm, content_type = "application/x-www-form-urlencoded"),
     responses(
+        (status = 413, body = ErrorBody, description = "Body larger than --max-body-bytes"),
         (status = 200, body = ProposalDetail),
         (status = 400, body = ErrorBody), (status = 401, body = UnauthorizedBody), (status = 402, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
@@ -411,6 +414,7 @@ pub struct InternalNotesForm {
     params(("ProposalId" = i64, Path)),
     request_body(content = InternalNotesForm, content_type = "application/x-www-form-urlencoded"),
     responses(
+        (status = 413, body = ErrorBody, description = "Body larger than --max-body-bytes"),
         (status = 200, body = ProposalDetail),
         (status = 400, body = ErrorBody), (status = 401, body = UnauthorizedBody), (status = 402, body = ErrorBody),
         (status = 404, body = ErrorBody),
@@ -446,6 +450,7 @@ pub struct AddAreaForm {
     params(("ProposalId" = i64, Path)),
     request_body(content = AddAreaForm, content_type = "application/x-www-form-urlencoded"),
     responses(
+        (status = 413, body = ErrorBody, description = "Body larger than --max-body-bytes"),
         (status = 200, body = ProposalDetail),
         (status = 400, body = ErrorBody, description = "Missing or duplicate name"),
         (status = 401, body = UnauthorizedBody), (status = 402, body = ErrorBody),
@@ -501,6 +506,7 @@ pub struct AddOptionForm {
     params(("ProposalId" = i64, Path), ("AreaId" = i64, Path)),
     request_body(content = AddOptionForm, content_type = "application/x-www-form-urlencoded"),
     responses(
+        (status = 413, body = ErrorBody, description = "Body larger than --max-body-bytes"),
         (status = 200, body = ProposalDetail),
         (status = 400, body = ErrorBody, description = "The area already has 3 options"),
         (status = 401, body = UnauthorizedBody), (status = 402, body = ErrorBody),
@@ -564,6 +570,7 @@ pub struct InstallerNotesForm {
     params(("ProposalId" = i64, Path), ("AreaOptionId" = i64, Path)),
     request_body(content = ClientDescriptionForm, content_type = "application/x-www-form-urlencoded"),
     responses(
+        (status = 413, body = ErrorBody, description = "Body larger than --max-body-bytes"),
         (status = 200, body = ProposalDetail),
         (status = 400, body = ErrorBody), (status = 401, body = UnauthorizedBody), (status = 402, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
@@ -585,6 +592,7 @@ pub async fn update_option_client_description(
     params(("ProposalId" = i64, Path), ("AreaOptionId" = i64, Path)),
     request_body(content = InstallerNotesForm, content_type = "application/x-www-form-urlencoded"),
     responses(
+        (status = 413, body = ErrorBody, description = "Body larger than --max-body-bytes"),
         (status = 200, body = ProposalDetail),
         (status = 400, body = ErrorBody), (status = 401, body = UnauthorizedBody), (status = 402, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
@@ -665,6 +673,7 @@ fn must_match(field: &str, given: Option<&str>, path: u64) -> Result<(), Portali
     params(("ProposalId" = i64, Path), ("ContactId" = i64, Path)),
     request_body(content = AssignContactBody, description = "Optional: form, JSON or no body"),
     responses(
+        (status = 413, body = ErrorBody, description = "Body larger than --max-body-bytes"),
         (status = 204, description = "Assigned"),
         (status = 400, body = ErrorBody), (status = 401, body = UnauthorizedBody), (status = 402, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
@@ -712,6 +721,7 @@ pub async fn assign_contact(
     params(("ProposalId" = i64, Path), ("LocationId" = i64, Path)),
     request_body(content = AssignLocationBody, description = "Optional: form, JSON or no body"),
     responses(
+        (status = 413, body = ErrorBody, description = "Body larger than --max-body-bytes"),
         (status = 200, body = ProposalDetail),
         (status = 400, body = ErrorBody, description = "The location is not the assigned contact's"),
         (status = 401, body = UnauthorizedBody), (status = 402, body = ErrorBody),

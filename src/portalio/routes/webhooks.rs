@@ -121,6 +121,7 @@ fn check_events(raw: &[String]) -> Result<Vec<String>, PortalioError> {
     post, path = "/public/webhook/subscribe", tag = "portalio", summary = "Subscribe to webhook events",
     request_body(content = SubscribeForm, content_type = "application/x-www-form-urlencoded"),
     responses(
+        (status = 413, body = ErrorBody, description = "Body larger than --max-body-bytes"),
         (status = 200, body = SubscriptionOut, description = "The subscription, with its secretKey"),
         (status = 400, body = ErrorBody, description = "Bad URL or unknown event"),
         (status = 401, body = UnauthorizedBody), (status = 402, body = ErrorBody),
@@ -191,6 +192,7 @@ fn missing(caller: &Caller, id: u64) -> PortalioError {
     params(("SubscriptionId" = i64, Path)),
     request_body(content = UpdateSubscriptionForm, content_type = "application/x-www-form-urlencoded"),
     responses(
+        (status = 413, body = ErrorBody, description = "Body larger than --max-body-bytes"),
         (status = 200, body = SubscriptionOut),
         (status = 400, body = ErrorBody, description = "Unknown subscription, bad URL or event, or no field given"),
         (status = 401, body = UnauthorizedBody), (status = 402, body = ErrorBody),

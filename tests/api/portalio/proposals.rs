@@ -423,3 +423,13 @@ async fn change_orders_list_as_a_bare_array_and_read_with_last_modified() {
     // A change order is not a proposal id.
     assert_eq!(client.get(&app, "/public/proposals/1101").await.status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn a_body_over_the_limit_without_a_length_is_413_in_portalios_shape_and_changes_nothing() {
+    let app = TestApp::with_args(&["--max-body-bytes", "64"]);
+    let client = Client::alex(&app).await;
+    let body = format!("Name={}", "x".repeat(100));
+    let r = client.post_form(&app, "/public/proposals/1042/area", &body).await;
+    assert_eq!((r.status, r.text), (StatusCode::PAYLOAD_TOO_LARGE, message("The request body is too large.")));
+    assert_eq!(client.get(&app, "/public/proposals/1042").await.json["areas"].as_array().unwrap().len(), 2);
+}
