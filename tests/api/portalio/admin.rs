@@ -144,3 +144,41 @@ async fn reset_brings_back_the_fixtures_and_drops_fresh_accounts() {
     assert_eq!(areas, 2);
     assert_eq!(reason(&fresh.get(&app, "/public/users").await), "unknown_app_id");
 }
+
+#[test]
+fn the_sign_subcommand_prints_the_canonical_string_and_signature() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_vendor-emulator"))
+        .args([
+            "sign",
+            "portalio",
+            "--method",
+            "POST",
+            "--url",
+            "https://sandbox.api.portal.io/public/proposals?ignored=1",
+            "--content-type",
+            "application/x-www-form-urlencoded",
+            "--date",
+            DATE,
+            "--secret",
+            "dGVzdC1zZWNyZXQta2V5LTAxMjM0NTY3ODk=",
+            "--user-key",
+            "qBOSOYDeZaSzTxqMCL1Kr66JpU2H6wHCLz7xviZUOcA=",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap();
+    // Reference §3.6 row C, K1 column.
+    assert_eq!(
+        text,
+        "canonical string: POSThttps://sandbox.api.portal.io/public/proposalsapplication/x-www-form-urlencodedMon, 06 Apr 2026 00:22:19 GMTqBOSOYDeZaSzTxqMCL1Kr66JpU2H6wHCLz7xviZUOcA=\n\
+         X-MSS-CUSTOM-DATE: Mon, 06 Apr 2026 00:22:19 GMT\n\
+         X-MSS-SIGNATURE: nZ93vyzCbbkLzUHqoj4CLj49hTxeVSr3h1oN9SEv3ZQ=\n"
+    );
+    let bad = std::process::Command::new(env!("CARGO_BIN_EXE_vendor-emulator"))
+        .args(["sign", "portalio", "--method", "GET", "--url", "not-a-url", "--secret", "s"])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("is not an absolute URL"));
+}
