@@ -445,3 +445,34 @@ async fn a_host_alias_is_signed_like_a_real_host() {
     let stale = Client { base: "http://portal.test:8080/portalio".into(), ..client };
     assert_eq!(reason(&stale.get(&app, "/public/users").await), "signature_mismatch");
 }
+
+#[tokio::test]
+async fn every_kind_of_refusal_leaves_its_failing_step_in_the_journal() {
+    let app = TestApp::new();
+    let client = Client::alex(&app).await;
+    let casey = Client::fixture(&app, "casey@brightwire.example").await;
+    let morgan = Client::fixture(&app, "morgan@brightwire.example").await;
+    let cases = [
+        (casey.get(&app, "/public/users").await, 402, "subscription", "subscription_inactive"),
+        (morgan.get(&app, "/public/catalog").await, 403, "catalog_access", "forbidden"),
+        (client.get(&app, "/public/proposals/4242").await, 404, "not_found", "not_found"),
+        (client.post_form(&app, "/public/proposals/1044", "Name=x").await, 409, "conflict", "conflict"),
+        (client.post_form(&app, "/public/proposals/1042/area", "").await, 400, "validation", "validation"),
+    ];
+    for (response, status, step, explain) in cases {
+        assert_eq!(response.status.as_u16(), status, "{}", response.text);
+        assert_eq!(reason(&response), explain);
+        let entry = app.journal_entry(&response).await;
+        assert_eq!(entry["status"], status);
+        assert_eq!(entry["vendor"], "portalio");
+        assert_eq!(entry["account"], "1001");
+        let failed: Vec<&str> = entry["decision"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|s| s["outcome"] == "fail")
+            .map(|s| s["step"].as_str().unwrap())
+            .collect();
+        assert_eq!(failed, [step], "{entry}");
+    }
+}
