@@ -452,14 +452,14 @@ async fn every_kind_of_refusal_leaves_its_failing_step_in_the_journal() {
     let client = Client::alex(&app).await;
     let casey = Client::fixture(&app, "casey@brightwire.example").await;
     let morgan = Client::fixture(&app, "morgan@brightwire.example").await;
-    let cases = [
+    let refusals = [
         (casey.get(&app, "/public/users").await, 402, "subscription", "subscription_inactive"),
         (morgan.get(&app, "/public/catalog").await, 403, "catalog_access", "forbidden"),
         (client.get(&app, "/public/proposals/4242").await, 404, "not_found", "not_found"),
         (client.post_form(&app, "/public/proposals/1044", "Name=x").await, 409, "conflict", "conflict"),
         (client.post_form(&app, "/public/proposals/1042/area", "").await, 400, "validation", "validation"),
     ];
-    for (response, status, step, explain) in cases {
+    for (response, status, step, explain) in refusals {
         assert_eq!(response.status.as_u16(), status, "{}", response.text);
         assert_eq!(reason(&response), explain);
         let entry = app.journal_entry(&response).await;
