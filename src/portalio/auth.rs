@@ -72,15 +72,16 @@ from_extensions!(SignedExchange);
 
 /// How the client addressed this request, for the canonical URL.
 pub fn target(state: &PortalioState, parts: &Parts) -> Target {
-    let mount = parts.extensions.get::<Mount>().cloned().unwrap_or_else(|| Mount {
-        vendor: Vendor::Portalio,
-        prefix: "",
-        original_uri: parts.uri.clone(),
-    });
     let headers = &parts.headers;
-    let addressed = mount.public_base(headers);
+    // The frame always sets the mount; a router used bare is at the root of plain http.
+    let mount = parts.extensions.get::<Mount>();
+    let prefix = mount.map_or("", |m| m.prefix);
+    let addressed = mount.map_or_else(
+        || format!("http://{}", headers.get("host").and_then(|v| v.to_str().ok()).unwrap_or("localhost")),
+        |m| m.public_base(headers),
+    );
     let (scheme, rest) = addressed.split_once("://").unwrap_or(("http", addressed.as_str()));
-    let host = rest.strip_suffix(mount.prefix).unwrap_or(rest);
+    let host = rest.strip_suffix(prefix).unwrap_or(rest);
     let raw_host =
         headers.contains_key("x-forwarded-host").then(|| headers.get("host").and_then(|v| v.to_str().ok())).flatten();
     let public = state.settings.portalio_public_base_url.as_deref();
@@ -88,14 +89,7 @@ pub fn target(state: &PortalioState, parts: &Parts) -> Target {
     let path = parts.uri.path().to_owned();
     Target {
         method: parts.method.as_str().to_owned(),
-        alt_bases: signature::alternative_bases(
-            scheme,
-            host,
-            mount.prefix,
-            raw_host,
-            public,
-            Vendor::Portalio.real_hosts(),
-        ),
+        alt_bases: signature::alternative_bases(scheme, host, prefix, raw_host, public, Vendor::Portalio.real_hosts()),
         base,
         exchange: path == EXCHANGE_PATH,
         path,
