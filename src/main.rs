@@ -8,7 +8,7 @@ use clap::{CommandFactory, FromArgMatches, parser::ValueSource};
 use tracing_subscriber::{EnvFilter, fmt};
 use vendor_emulator::{
     app,
-    config::{Cli, Command, Config, LogFormat},
+    config::{Cli, Command, Config, LogFormat, SignCommand},
     healthcheck,
 };
 
@@ -33,6 +33,16 @@ async fn main() -> anyhow::Result<()> {
             writeln!(stdout)?;
             return Ok(());
         }
+        Some(Command::Sign(SignCommand::Portalio(args))) => match vendor_emulator::portalio::cli::run(&args) {
+            Ok(text) => {
+                write!(std::io::stdout().lock(), "{text}")?;
+                return Ok(());
+            }
+            Err(problem) => {
+                eprintln!("{problem}");
+                std::process::exit(2);
+            }
+        },
         None => {}
     }
     init_tracing(&cli.config);

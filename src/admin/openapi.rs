@@ -54,10 +54,15 @@ impl ApiDocs {
                 Some(vendor) => format!("{vendor}_admin"),
                 None => "emulator".to_owned(),
             };
+            let open = super::OPEN_PATHS.contains(&path.as_str());
             for operation in operations(item) {
                 qualify(operation, &namespace);
-                operation.security =
-                    Some(vec![SecurityRequirement::default(), SecurityRequirement::new(ADMIN_TOKEN, [""; 0])]);
+                // Empty: no token needed; the token: only when --admin-token is set.
+                let mut security = vec![SecurityRequirement::default()];
+                if !open {
+                    security.push(SecurityRequirement::new(ADMIN_TOKEN, [""; 0]));
+                }
+                operation.security = Some(security);
             }
         }
         let admin_scheme = SecurityScheme::Http(

@@ -6,6 +6,8 @@ mod openapi;
 mod openapi_check;
 
 mod admin;
+mod holm;
+mod portalio;
 mod propal;
 mod propal_audit;
 mod propal_media_metrics;

@@ -1,0 +1,121 @@
+//! Holm's numbers and the per-session rate window (seed: "Session validity", "API rate limit").
+//!
+//! The rate rule: a session may send `limit` requests in any one-second window.
+//! The window keeps the instants of the last admitted requests; a request at `now`
+//! is admitted when fewer than `limit` of them lie in `(now - 1 s, now]`, else it
+//! is refused with the milliseconds until the oldest leaves the window (rounded
+//! up, so waiting exactly that long always passes). Refused requests are not
+//! counted. The caller holds the organization's lock around [`RateWindow::admit`],
+//! so of N simultaneous requests on a fresh session exactly `limit` pass.
+
+use std::collections::VecDeque;
+
+use jiff::{SignedDuration, Timestamp};
+
+/// Seed: "Sessions are valid for one hour."
+pub const SESSION_LIFETIME: SignedDuration = SignedDuration::from_secs(3600);
+/// Seed: "a maximum of five active sessions at any time across all API keys".
+pub const MAX_SESSIONS_PER_ORG: usize = 5;
+/// Seed: "limited to one request per second per session".
+pub const REQUESTS_PER_SECOND: u32 = 1;
+/// The rate window.
+pub const RATE_WINDOW: SignedDuration = SignedDuration::from_secs(1);
+/// Seed: "a Rotation due badge on any key that has not been rotated in over 6 months".
+pub const ROTATION_DUE_MONTHS: i64 = 6;
+/// Seed: "Key Name … Maximum 100 characters."
+pub const MAX_KEY_NAME_CHARS: usize = 100;
+/// How many ended-by-expiry sessions an organization remembers, so their tokens
+/// answer `session_expired` rather than `invalid_session`. INFERRED: bounded so
+/// memory never grows with the number of sessions ever opened.
+pub const EXPIRED_MEMORY: usize = 32;
+
+/// The admitted requests of one session in the last second, oldest first.
+#[derive(Debug, Default)]
+pub struct RateWindow {
+    admitted: VecDeque<Timestamp>,
+}
+
+impl RateWindow {
+    /// Admits and counts a request at `now`, or says how many milliseconds to wait.
+    /// A `limit` of 0 admits everything and keeps nothing.
+    pub fn admit(&mut self, now: Timestamp, limit: u32) -> Result<(), u64> {
+        if limit == 0 {
+            return Ok(());
+        }
+        while self.admitted.front().is_some_and(|&at| at + RATE_WINDOW <= now) {
+            self.admitted.pop_front();
+        }
+        if self.admitted.len() >= limit as usize {
+            let leaves = self.admitted.front().map_or(now, |&oldest| oldest + RATE_WINDOW);
+            return Err(ceil_millis(leaves.duration_since(now)).max(1));
+        }
+        self.admitted.push_back(now);
+        Ok(())
+    }
+}
+
+fn ceil_millis(duration: SignedDuration) -> u64 {
+    let nanos = duration.as_nanos().max(0);
+    u64::try_from((nanos + 999_999) / 1_000_000).unwrap_or(u64::MAX)
+}
+
+/// Whether a key last rotated (or created) at `since` shows "Rotation due" at `now`.
+pub fn rotation_due(since: Timestamp, now: Timestamp) -> bool {
+    let due = since
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .checked_add(jiff::Span::new().months(ROTATION_DUE_MONTHS))
+        .map(|z| z.timestamp());
+    due.is_ok_and(|due| now > due)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(ms: i64) -> Timestamp {
+        Timestamp::from_millisecond(1_800_000_000_000 + ms).unwrap()
+    }
+
+    #[test]
+    fn one_per_second_with_the_wait_in_milliseconds() {
+        let mut window = RateWindow::default();
+        assert_eq!(window.admit(at(0), 1), Ok(()));
+        assert_eq!(window.admit(at(0), 1), Err(1000));
+        assert_eq!(window.admit(at(1), 1), Err(999));
+        assert_eq!(window.admit(at(258), 1), Err(742));
+        assert_eq!(window.admit(at(999), 1), Err(1));
+        assert_eq!(window.admit(at(1000), 1), Ok(()));
+        assert_eq!(window.admit(at(1500), 1), Err(500));
+    }
+
+    #[test]
+    fn sub_millisecond_waits_round_up() {
+        let mut window = RateWindow::default();
+        window.admit(at(0), 1).unwrap();
+        let later = at(0) + SignedDuration::from_micros(999_500);
+        assert_eq!(window.admit(later, 1), Err(1));
+    }
+
+    #[test]
+    fn refusals_do_not_count_and_zero_turns_it_off() {
+        let mut window = RateWindow::default();
+        window.admit(at(0), 2).unwrap();
+        window.admit(at(100), 2).unwrap();
+        for ms in 101..1000 {
+            assert!(window.admit(at(ms), 2).is_err());
+        }
+        assert_eq!(window.admit(at(1000), 2), Ok(()));
+        let mut off = RateWindow::default();
+        for _ in 0..100 {
+            assert_eq!(off.admit(at(0), 0), Ok(()));
+        }
+        assert!(off.admitted.is_empty());
+    }
+
+    #[test]
+    fn rotation_is_due_after_six_calendar_months() {
+        let created: Timestamp = "2026-01-31T12:00:00Z".parse().unwrap();
+        assert!(!rotation_due(created, "2026-07-31T12:00:00Z".parse().unwrap()));
+        assert!(rotation_due(created, "2026-07-31T12:00:01Z".parse().unwrap()));
+    }
+}

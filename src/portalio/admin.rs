@@ -1,0 +1,325 @@
+//! The Portal.io control plane under `/_emulator/portalio` (CONTRACT §6.6): create a
+//! dealer account with its own app and users in one call (a fresh tenant per test),
+//! delete it, rotate a user key, set a proposal's status (how a client "accepts"
+//! one), and the signing oracle that shows the canonical string and signature a
+//! correct client sends.
+
+use std::sync::Arc;
+
+use axum::{
+    Json,
+    body::Bytes,
+    extract::{Path, State},
+    http::StatusCode,
+};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use super::{
+    model::{App, Status, User},
+    signature::{Described, imf_fixdate, parse_imf_fixdate, sign_described},
+    state::{Account, AccountData, PortalioState},
+    wire::{ProposalDetail, proposal_detail, seconds},
+};
+use crate::admin::error::{AdminJson, EmulatorError, EmulatorErrorBody};
+
+/// The control-plane routes, relative to `/_emulator/portalio`.
+pub fn admin(state: Arc<PortalioState>) -> OpenApiRouter {
+    OpenApiRouter::new()
+        .routes(routes!(create_account))
+        .routes(routes!(delete_account))
+        .routes(routes!(rotate_user_key))
+        .routes(routes!(set_proposal_status))
+        .routes(routes!(sign_request))
+        .with_state(state)
+}
+
+/// One user of a new account; every field has a default.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(as = PortalioAdminNewUser)]
+pub struct NewUser {
+    pub username: Option<String>,
+    pub password: Option<String>,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    /// Default true.
+    pub email_verified: Option<bool>,
+    /// Default true.
+    pub subscription_active: Option<bool>,
+    /// Default true.
+    pub catalog_access: Option<bool>,
+    /// Default "Admin".
+    pub permission_group: Option<String>,
+}
+
+/// `POST /_emulator/portalio/accounts` body.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(as = PortalioAdminNewAccount)]
+pub struct NewAccount {
+    pub name: Option<String>,
+    /// Default: one verified, subscribed user with catalog access.
+    pub users: Option<Vec<NewUser>>,
+}
+
+/// A created user with its raw credentials.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = PortalioAdminCreatedUser)]
+pub struct CreatedUser {
+    pub id: u64,
+    pub username: String,
+    pub password: String,
+    pub user_key: String,
+}
+
+/// The created account, its fresh app and users.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = PortalioAdminCreatedAccount)]
+pub struct CreatedAccount {
+    pub account_id: u64,
+    pub name: String,
+    pub app_id: String,
+    pub secret_key: String,
+    pub users: Vec<CreatedUser>,
+}
+
+#[utoipa::path(
+    post, path = "/accounts", tag = "emulator",
+    summary = "Create a Portal.io dealer account with its own app and users",
+    request_body(content = NewAccount, content_type = "application/json"),
+    responses((status = 201, body = CreatedAccount), (status = 400, body = EmulatorErrorBody))
+)]
+async fn create_account(
+    State(state): State<Arc<PortalioState>>,
+    body: Bytes,
+) -> Result<(StatusCode, Json<CreatedAccount>), EmulatorError> {
+    let input: NewAccount = if body.iter().all(u8::is_ascii_whitespace) {
+        NewAccount::default()
+    } else {
+        serde_json::from_slice(&body).map_err(|e| EmulatorError::BadRequest(format!("invalid body: {e}")))?
+    };
+    let store = state.store();
+    let account_id = store.next_id();
+    let name = input.name.unwrap_or_else(|| format!("Test Dealer {account_id}"));
+    let specs = input.users.unwrap_or_else(|| vec![NewUser::default()]);
+    let mut data = AccountData::default();
+    let mut created = Vec::new();
+    for (n, spec) in specs.into_iter().enumerate() {
+        let id = store.next_id();
+        let username = spec.username.unwrap_or_else(|| format!("user{n}.{account_id}@dealer.example"));
+        let taken = store
+            .all_accounts()
+            .iter()
+            .any(|a| a.data().users.values().any(|u| u.username.eq_ignore_ascii_case(&username)))
+            || data.users.values().any(|u| u.username.eq_ignore_ascii_case(&username));
+        if taken {
+            return Err(EmulatorError::BadRequest(format!("username `{username}` is already taken")));
+        }
+        let user = User {
+            id,
+            username: username.clone(),
+            password: spec.password.unwrap_or_else(|| format!("Pass-{}", store.ids.hex(6))),
+            user_key: store.new_user_key(),
+            first_name: spec.first_name.unwrap_or_else(|| "Test".to_owned()),
+            last_name: spec.last_name.unwrap_or_else(|| format!("User {n}")),
+            email_verified: spec.email_verified.unwrap_or(true),
+            subscription_active: spec.subscription_active.unwrap_or(true),
+            catalog_access: spec.catalog_access.unwrap_or(true),
+            permission_group: spec.permission_group.unwrap_or_else(|| "Admin".to_owned()),
+        };
+        created.push(CreatedUser {
+            id,
+            username: user.username.clone(),
+            password: user.password.clone(),
+            user_key: user.user_key.clone(),
+        });
+        data.users.insert(id, user);
+    }
+    let app = App {
+        app_id: store.ids.uuid().to_string().to_ascii_uppercase(),
+        secret_key: base64::Engine::encode(&base64::engine::general_purpose::STANDARD, store.ids.bytes(32)),
+        name: format!("App of {name}"),
+    };
+    for user in data.users.values() {
+        store.user_keys.insert(user.user_key.clone(), (account_id, user.id));
+    }
+    store.accounts.insert(account_id, Arc::new(Account::new(account_id, name.clone(), data)));
+    store.apps.insert(app.app_id.clone(), app.clone());
+    Ok((
+        StatusCode::CREATED,
+        Json(CreatedAccount { account_id, name, app_id: app.app_id, secret_key: app.secret_key, users: created }),
+    ))
+}
+
+fn parse_id(raw: &str, what: &str) -> Result<u64, EmulatorError> {
+    raw.parse().map_err(|_| EmulatorError::NotFound(format!("no Portal.io {what} {raw}")))
+}
+
+#[utoipa::path(
+    delete, path = "/accounts/{account_id}", tag = "emulator", summary = "Delete a Portal.io dealer account",
+    params(("account_id" = u64, Path)),
+    responses((status = 204), (status = 404, body = EmulatorErrorBody))
+)]
+async fn delete_account(
+    State(state): State<Arc<PortalioState>>,
+    Path(id): Path<String>,
+) -> Result<StatusCode, EmulatorError> {
+    let id = parse_id(&id, "account")?;
+    let store = state.store();
+    let (_, account) =
+        store.accounts.remove(&id).ok_or_else(|| EmulatorError::NotFound(format!("no Portal.io account {id}")))?;
+    for user in account.data().users.values() {
+        store.user_keys.remove(&user.user_key);
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The new user key.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = PortalioAdminUserKey)]
+pub struct RotatedKey {
+    pub user_key: String,
+}
+
+#[utoipa::path(
+    post, path = "/users/{user_id}/rotate-key", tag = "emulator",
+    summary = "Give a Portal.io user a new user key (the old one stops working)",
+    params(("user_id" = u64, Path)),
+    responses((status = 200, body = RotatedKey), (status = 404, body = EmulatorErrorBody))
+)]
+async fn rotate_user_key(
+    State(state): State<Arc<PortalioState>>,
+    Path(id): Path<String>,
+) -> Result<Json<RotatedKey>, EmulatorError> {
+    let id = parse_id(&id, "user")?;
+    let store = state.store();
+    let account = store
+        .all_accounts()
+        .into_iter()
+        .find(|a| a.data().users.contains_key(&id))
+        .ok_or_else(|| EmulatorError::NotFound(format!("no Portal.io user {id}")))?;
+    let key = store.new_user_key();
+    let mut data = account.data();
+    let user = data.users.get_mut(&id).ok_or_else(|| EmulatorError::NotFound(format!("no Portal.io user {id}")))?;
+    store.user_keys.remove(&user.user_key);
+    user.user_key.clone_from(&key);
+    store.user_keys.insert(key.clone(), (account.id, id));
+    Ok(Json(RotatedKey { user_key: key }))
+}
+
+/// `{"status":"Accepted"}`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(as = PortalioAdminStatus)]
+pub struct NewStatus {
+    pub status: String,
+}
+
+#[utoipa::path(
+    post, path = "/proposals/{proposal_id}/status", tag = "emulator",
+    summary = "Set a Portal.io proposal's or change order's status (as the client or UI would)",
+    params(("proposal_id" = u64, Path)),
+    request_body(content = NewStatus, content_type = "application/json"),
+    responses(
+        (status = 200, body = ProposalDetail),
+        (status = 400, body = EmulatorErrorBody), (status = 404, body = EmulatorErrorBody)
+    )
+)]
+async fn set_proposal_status(
+    State(state): State<Arc<PortalioState>>,
+    Path(id): Path<String>,
+    AdminJson(input): AdminJson<NewStatus>,
+) -> Result<Json<ProposalDetail>, EmulatorError> {
+    let id = parse_id(&id, "proposal")?;
+    let status = Status::parse(&input.status).filter(|s| *s != Status::Undefined).ok_or_else(|| {
+        EmulatorError::BadRequest(format!(
+            "`{}` is not a status (Draft, Submitted, ViewedByClient, Accepted, Declined, Delayed, Completed, EmailFailed, Expired)",
+            input.status
+        ))
+    })?;
+    let store = state.store();
+    let account = store
+        .all_accounts()
+        .into_iter()
+        .find(|a| a.data().proposals.contains_key(&id))
+        .ok_or_else(|| EmulatorError::NotFound(format!("no Portal.io proposal {id}")))?;
+    let now = seconds(state.clock.now());
+    let mut data = account.data();
+    let proposal =
+        data.proposals.get_mut(&id).ok_or_else(|| EmulatorError::NotFound(format!("no Portal.io proposal {id}")))?;
+    proposal.status = status;
+    proposal.last_modified_date = now;
+    match status {
+        Status::Submitted => proposal.last_submitted_date = Some(now),
+        Status::ViewedByClient => proposal.client_last_opened_date = Some(now),
+        Status::Accepted | Status::Declined => proposal.client_last_decision_date = Some(now),
+        Status::Completed => proposal.last_completed_date = Some(now),
+        _ => {}
+    }
+    let proposal = proposal.clone();
+    Ok(Json(proposal_detail(&store, &data, (account.id, &account.name), &proposal)))
+}
+
+/// `POST /_emulator/portalio/sign` body.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(as = PortalioAdminSignRequest)]
+pub struct SignRequest {
+    pub method: String,
+    /// The absolute URL the client sends to (its query is not signed).
+    pub url: String,
+    pub content_type: Option<String>,
+    /// IMF-fixdate; defaults to the emulator clock.
+    pub date: Option<String>,
+    pub user_key: Option<String>,
+    /// The secret to sign with, or `app_id` to use a registered app's.
+    pub secret_key: Option<String>,
+    pub app_id: Option<String>,
+}
+
+/// What a correct client sends.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = PortalioAdminSignature)]
+pub struct Signed {
+    pub canonical_string: String,
+    pub signature: String,
+    pub date: String,
+}
+
+#[utoipa::path(
+    post, path = "/sign", tag = "emulator",
+    summary = "The Portal.io canonical string and signature for a described request",
+    request_body(content = SignRequest, content_type = "application/json"),
+    responses((status = 200, body = Signed), (status = 400, body = EmulatorErrorBody))
+)]
+async fn sign_request(
+    State(state): State<Arc<PortalioState>>,
+    AdminJson(input): AdminJson<SignRequest>,
+) -> Result<Json<Signed>, EmulatorError> {
+    let secret = match (input.secret_key, input.app_id) {
+        (Some(secret), _) => secret,
+        (None, Some(app_id)) => state
+            .store()
+            .secret_of(&app_id)
+            .ok_or_else(|| EmulatorError::BadRequest(format!("no registered app `{app_id}`")))?,
+        (None, None) => return Err(EmulatorError::BadRequest("give `secret_key` or `app_id`".into())),
+    };
+    let date = input.date.unwrap_or_else(|| imf_fixdate(state.clock.now()));
+    if parse_imf_fixdate(&date).is_none() {
+        return Err(EmulatorError::BadRequest(format!(
+            "`{date}` is not an IMF-fixdate such as `Mon, 06 Apr 2026 00:22:19 GMT`"
+        )));
+    }
+    let described = Described {
+        method: &input.method,
+        url: &input.url,
+        content_type: input.content_type.as_deref(),
+        date: &date,
+        user_key: input.user_key.as_deref(),
+    };
+    let (canonical_string, signature) = sign_described(&described, &secret, state.settings.portalio_secret_encoding)
+        .map_err(EmulatorError::BadRequest)?;
+    Ok(Json(Signed { canonical_string, signature, date }))
+}

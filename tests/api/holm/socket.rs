@@ -1,0 +1,51 @@
+//! Over a real socket: the peer address comes from `ConnectInfo`, so the IP lock
+//! works in the served binary, not only under `MockConnectInfo`.
+
+use axum::{
+    body::Body,
+    http::{Request, StatusCode},
+};
+use http_body_util::BodyExt;
+use hyper_util::{client::legacy::Client, rt::TokioExecutor};
+use serde_json::{Value, json};
+use vendor_emulator::{Config, app, build_app};
+
+use super::support::*;
+
+async fn exchange(url: String, method: &str, headers: &[(&str, &str)], body: Option<Value>) -> (StatusCode, Value) {
+    let client = Client::builder(TokioExecutor::new()).build_http::<Body>();
+    let mut request = Request::builder().method(method).uri(url);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let body = body.map_or_else(Body::empty, |b| Body::from(b.to_string()));
+    let response = client.request(request.body(body).unwrap()).await.expect("request");
+    let status = response.status();
+    let bytes = response.into_body().collect().await.expect("body").to_bytes();
+    (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn a_served_session_is_locked_to_the_real_peer_address() {
+    let config = Config::from_args(["--bind", "127.0.0.1:0", "--holm-requests-per-second", "0"]);
+    let listeners = app::bind(&config).await.expect("bind");
+    let addr = listeners.main.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(app::serve(build_app(config).expect("app"), listeners, async {
+        let _ = stopped.await;
+    }));
+    let base = format!("http://{addr}/holm/v1");
+    let body = json!({ "organizer_key": NORDSEC_ORG_KEY, "api_key": DEV_KEY });
+    let (status, created) = exchange(format!("{base}/auth/session"), "POST", &[], Some(body)).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    assert!(created.get("warning").is_none(), "locked to the real peer 127.0.0.1: {created}");
+    let auth = format!("Session {}", created["session_token"].as_str().unwrap());
+    let (status, me) = exchange(format!("{base}/me"), "GET", &[("authorization", &auth)], None).await;
+    assert_eq!(status, StatusCode::OK, "{me}");
+    let elsewhere = [("authorization", auth.as_str()), ("x-forwarded-for", "198.51.100.4")];
+    let (status, refused) = exchange(format!("{base}/me"), "GET", &elsewhere, None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(refused.to_string(), ip_mismatch());
+    let _ = stop.send(());
+    server.await.unwrap().unwrap();
+}
