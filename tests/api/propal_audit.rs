@@ -231,6 +231,7 @@ async fn an_unknown_route_or_unserved_method_with_a_valid_key_carries_the_rate_h
         assert_eq!(r.json, not_found("Not found."));
         assert_rate_headers(r);
     }
+    assert!(method.header("allow").is_none(), "a 404 lists no allowed methods: {:?}", method.headers);
 }
 
 #[tokio::test]
