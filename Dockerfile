@@ -31,9 +31,13 @@ RUN groupadd --system --gid 10001 emulator \
     && useradd --system --uid 10001 --gid emulator --no-create-home --home-dir /nonexistent \
         --shell /usr/sbin/nologin emulator
 COPY --from=builder /usr/local/bin/vendor-emulator /usr/local/bin/vendor-emulator
+RUN mkdir -p /data && chown emulator:emulator /data
 USER emulator:emulator
 ENV EMULATOR_BIND=0.0.0.0:8080 \
     EMULATOR_RUN_FILE=/tmp/vendor-emulator.json
+# State kept across container recreation, when the container is started with
+# `-e EMULATOR_STATE_DIR=/data -v emulator-data:/data` (see the README).
+VOLUME ["/data"]
 EXPOSE 8080
 # The server writes its listening line to EMULATOR_RUN_FILE, and /_emulator/health
 # needs no admin token, so `vendor-emulator healthcheck` finds the server whatever

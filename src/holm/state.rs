@@ -37,13 +37,13 @@ pub struct HolmState {
     pub clock: Clock,
     pub settings: Settings,
     fixtures: Arc<Fixtures>,
-    seed: Option<u64>,
-    store: Swappable<Store>,
+    pub(super) seed: Option<u64>,
+    pub(super) store: Swappable<Store>,
 }
 
 /// The parsed fixture set, kept to rebuild the store on reset.
 #[derive(Debug)]
-struct Fixtures {
+pub(super) struct Fixtures {
     organizations: Vec<Organization>,
     data: Arc<PartnerData>,
     /// Raw values by organization id and key id, for `/_emulator/credentials` only.
@@ -66,6 +66,10 @@ pub struct Store {
     /// Customers, usage, engagement and churn signals (fixture data, read-only).
     pub data: Arc<PartnerData>,
     pub ids: IdGen,
+    /// The raw fixture values this store was built with, by organization id and key
+    /// id, for `/_emulator/credentials` only.
+    pub(super) raw_org_keys: Arc<HashMap<String, String>>,
+    pub(super) raw_api_keys: Arc<HashMap<String, String>>,
 }
 
 impl HolmState {
@@ -93,14 +97,14 @@ impl HolmState {
         orgs.sort_by(|a, b| a.id.cmp(&b.id));
         let organizations: Vec<Value> =
             orgs.iter()
-                .filter(|org| self.fixtures.raw_org_keys.contains_key(&org.id))
+                .filter(|org| store.raw_org_keys.contains_key(&org.id))
                 .map(|org| {
                     let inner = org.lock();
                     let keys: Vec<Value> = inner
                         .keys
                         .iter()
                         .filter_map(|key| {
-                            let raw = self.fixtures.raw_api_keys.get(&key.id)?;
+                            let raw = store.raw_api_keys.get(&key.id)?;
                             let raw = key.hash.matches(&SecretHash::of(raw)).then_some(raw);
                             Some(json!({
                                 "id": key.id, "api_key": raw, "name": key.name,
@@ -109,7 +113,7 @@ impl HolmState {
                             }))
                         })
                         .collect();
-                    let org_key = self.fixtures.raw_org_keys.get(&org.id).filter(|raw| {
+                    let org_key = store.raw_org_keys.get(&org.id).filter(|raw| {
                         inner.org_key.as_ref().is_some_and(|current| current.matches(&SecretHash::of(raw)))
                     });
                     json!({
@@ -139,7 +143,7 @@ impl HolmState {
 }
 
 impl Store {
-    fn from_fixtures(fixtures: &Fixtures, seed: Option<u64>) -> Self {
+    pub(super) fn from_fixtures(fixtures: &Fixtures, seed: Option<u64>) -> Self {
         let store = Store {
             orgs: DashMap::new(),
             org_keys: DashMap::new(),
@@ -148,6 +152,8 @@ impl Store {
             session_orgs: DashMap::new(),
             data: Arc::clone(&fixtures.data),
             ids: IdGen::new(seed, Stream::Holm),
+            raw_org_keys: Arc::new(fixtures.raw_org_keys.clone()),
+            raw_api_keys: Arc::new(fixtures.raw_api_keys.clone()),
         };
         for record in &fixtures.organizations {
             let keys = record.keys.iter().map(|k| key_from_fixture(record, k)).collect();
@@ -174,6 +180,8 @@ impl Store {
             session_orgs: DashMap::new(),
             data: Arc::new(PartnerData::default()),
             ids: IdGen::new(Some(7), Stream::Holm),
+            raw_org_keys: Arc::default(),
+            raw_api_keys: Arc::default(),
         }
     }
 
@@ -246,11 +254,11 @@ fn key_from_fixture(org: &Organization, record: &super::model::ApiKeyRecord) -> 
         created_at: record.created_at,
         rotated_at: record.rotated_at,
         revoked_at: record.revoked_at,
-        last_used_at: None,
+        last_used_at: record.last_used_at,
     }
 }
 
-fn load_fixtures(set: &FixtureSet) -> Result<Fixtures, FixtureError> {
+pub(super) fn load_fixtures(set: &FixtureSet) -> Result<Fixtures, FixtureError> {
     let OrganizationsFile { organizations } = set.parse(Vendor::Holm, "organizations.json")?;
     let raw: RawCredentialsFile = set.parse(Vendor::Holm, "raw_credentials.json")?;
     let customers: CustomersFile = set.parse(Vendor::Holm, "customers.json")?;
