@@ -33,10 +33,11 @@ RUN groupadd --system --gid 10001 emulator \
 COPY --from=builder /usr/local/bin/vendor-emulator /usr/local/bin/vendor-emulator
 RUN mkdir -p /data && chown emulator:emulator /data
 USER emulator:emulator
+# The sandbox is kept in /data/state.json; mount a named volume there to keep it
+# across container recreation (`docker run -v emulator-data:/data …`, see the README).
 ENV EMULATOR_BIND=0.0.0.0:8080 \
-    EMULATOR_RUN_FILE=/tmp/vendor-emulator.json
-# State kept across container recreation, when the container is started with
-# `-e EMULATOR_STATE_DIR=/data -v emulator-data:/data` (see the README).
+    EMULATOR_RUN_FILE=/tmp/vendor-emulator.json \
+    EMULATOR_STATE_DIR=/data
 VOLUME ["/data"]
 EXPOSE 8080
 # The server writes its listening line to EMULATOR_RUN_FILE, and /_emulator/health

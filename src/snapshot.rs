@@ -79,7 +79,7 @@ impl StateDocument {
         let set = self.fixture_set(file);
         let mut prepared = Vec::new();
         for vendor in vendors.iter().filter(|v| self.vendors.contains_key(&v.vendor())) {
-            let restore = vendor.restore(&set).map_err(locate)?;
+            let restore = vendor.restore(&set).map_err(|e| locate(missing_in(file, e)))?;
             prepared.push((vendor.vendor(), restore));
         }
         Ok(prepared)
@@ -95,6 +95,13 @@ pub fn locate(error: FixtureError) -> FixtureError {
     FixtureError::new(file, format!("$.vendors.{vendor}[\"{name}\"]{rest}"), error.reason)
 }
 
+/// A missing file is reported as `<vendor>/<name>`: name the document it is missing from.
+fn missing_in(file: &str, error: FixtureError) -> FixtureError {
+    let is_bare = !error.file.contains('#')
+        && error.file.split_once('/').is_some_and(|(vendor, _)| vendor.parse::<Vendor>().is_ok());
+    if is_bare { FixtureError::new(format!("{file}#{}", error.file), error.path, error.reason) } else { error }
+}
+
 /// `--fixtures PATH`: a fixtures directory, or a state document file (an export).
 pub fn load_fixtures(path: &Path) -> Result<FixtureSet, FixtureError> {
     if !path.is_file() {
@@ -102,7 +109,10 @@ pub fn load_fixtures(path: &Path) -> Result<FixtureSet, FixtureError> {
     }
     let shown = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|e| FixtureError::new(&shown, "$", e.to_string()))?;
-    let document = StateDocument::parse(&shown, &text)?;
+    let document = StateDocument::parse(&shown, &text).map_err(|e| {
+        let reason = format!("not a directory, and not a state document (an export of /_emulator/state): {}", e.reason);
+        FixtureError::new(e.file, e.path, reason)
+    })?;
     Ok(FixtureSet::embedded().overlaid_with(document.fixture_set(&shown)))
 }
 
