@@ -46,7 +46,9 @@ impl StateDir {
         let file = self.file();
         let shown = file.display().to_string();
         let text = match fs::read(&file) {
-            Ok(bytes) => String::from_utf8(bytes).map_err(|_| FixtureError::new(&shown, "$", "the file is not UTF-8"))?,
+            Ok(bytes) => {
+                String::from_utf8(bytes).map_err(|_| FixtureError::new(&shown, "$", "the file is not UTF-8"))?
+            }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
             Err(e) => return Err(FixtureError::new(&shown, "$", e.to_string()).into()),
         };

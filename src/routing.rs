@@ -179,9 +179,9 @@ impl Dispatcher {
             *request.uri_mut() = strip_prefix(&original_uri, prefix);
         }
         request.extensions_mut().insert(Mount { vendor, prefix, original_uri, max_body_bytes: self.max_body_bytes });
-        let fired = self.faults.check(vendor, request.method(), request.uri().path(), || {
-            mounted.vendor.tenant(request.headers())
-        });
+        let fired = self
+            .faults
+            .check(vendor, request.method(), request.uri().path(), || mounted.vendor.tenant(request.headers()));
         let mut response = match fired {
             Some(fired) => crate::faults::inject(fired, mounted.vendor.as_ref(), request, mounted.router.clone()).await,
             None => mounted.router.clone().oneshot(request).await.unwrap_or_else(|e| match e {}),

@@ -51,7 +51,11 @@ impl StateDocument {
     pub fn parse(file: &str, text: &str) -> Result<Self, FixtureError> {
         let document: StateDocument = parse_text(file, text)?;
         if document.format != FORMAT {
-            return Err(FixtureError::new(file, "$.format", format!("unknown format {} (expected {FORMAT})", document.format)));
+            return Err(FixtureError::new(
+                file,
+                "$.format",
+                format!("unknown format {} (expected {FORMAT})", document.format),
+            ));
         }
         Ok(document)
     }

@@ -59,7 +59,10 @@ pub async fn clear_faults(State(state): State<AppState>) -> StatusCode {
         (status = 200, description = "The rule", body = FaultRule),
         (status = 404, description = "No such rule", body = EmulatorErrorBody),
     ))]
-pub async fn get_fault(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<FaultRule>, EmulatorError> {
+pub async fn get_fault(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<FaultRule>, EmulatorError> {
     state.faults.get(&id).map(Json).ok_or_else(|| EmulatorError::NotFound(format!("no fault rule {id}")))
 }
 

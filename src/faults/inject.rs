@@ -40,7 +40,8 @@ pub async fn inject(fired: Fired, vendor: &dyn EmulatedVendor, request: Request,
         }
         FaultAction::Delay { delay_ms } => {
             tokio::time::sleep(Duration::from_millis(delay_ms)).await;
-            let detail = format!("answer delayed {delay_ms} ms by fault rule {}; the answer is the real one", fired.rule);
+            let detail =
+                format!("answer delayed {delay_ms} ms by fault rule {}; the answer is the real one", fired.rule);
             trail.pass(&reason, detail.clone());
             let mut response = router.oneshot(request).await.unwrap_or_else(|e| match e {});
             if response.extensions().get::<Denial>().is_none() {
@@ -48,7 +49,9 @@ pub async fn inject(fired: Fired, vendor: &dyn EmulatedVendor, request: Request,
             }
             response
         }
-        FaultAction::Reset { processed } => break_connection(fired, Sabotage::Reset, processed, vendor, request, router).await,
+        FaultAction::Reset { processed } => {
+            break_connection(fired, Sabotage::Reset, processed, vendor, request, router).await
+        }
         FaultAction::PartialHeaders { processed } => {
             break_connection(fired, Sabotage::PartialHeaders, processed, vendor, request, router).await
         }

@@ -313,7 +313,11 @@ impl Faults {
                 continue;
             }
             *fired += 1;
-            return Some(Fired { rule: rule.id.clone(), action: rule.spec.action.clone(), path: rule.spec.path.clone() });
+            return Some(Fired {
+                rule: rule.id.clone(),
+                action: rule.spec.action.clone(),
+                path: rule.spec.path.clone(),
+            });
         }
         None
     }

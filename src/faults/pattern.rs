@@ -20,7 +20,9 @@ impl PathPattern {
     /// Parses a template; it starts with `/`, and `*` may only end it.
     pub fn parse(template: &str) -> Result<Self, String> {
         let Some(rest) = template.strip_prefix('/') else {
-            return Err(format!("`path` must start with `/` (a path at the vendor's root, e.g. /v1/leads/{{id}}), not `{template}`"));
+            return Err(format!(
+                "`path` must start with `/` (a path at the vendor's root, e.g. /v1/leads/{{id}}), not `{template}`"
+            ));
         };
         let parts: Vec<&str> = if rest.is_empty() { Vec::new() } else { rest.split('/').collect() };
         let mut segments = Vec::with_capacity(parts.len());

@@ -26,10 +26,8 @@ pub fn fault_error(status: StatusCode, retry_after_seconds: Option<u64>) -> Resp
         _ => ("invalid_request", "Invalid request."),
     };
     let retry_after_ms = (status == StatusCode::TOO_MANY_REQUESTS).then(|| retry_after_seconds.unwrap_or(1) * 1000);
-    let body = HolmErrorBody {
-        error: HolmErrorDetail { code: code.to_owned(), message: message.to_owned() },
-        retry_after_ms,
-    };
+    let body =
+        HolmErrorBody { error: HolmErrorDetail { code: code.to_owned(), message: message.to_owned() }, retry_after_ms };
     (status, Json(body)).into_response()
 }
 

@@ -56,8 +56,8 @@ pub use state::HolmState;
 
 use crate::{
     Vendor,
-    routing::route_not_found,
     fixtures::{FixtureError, FixtureSet},
+    routing::route_not_found,
     vendor::{EmulatedVendor, FrameError, Restore},
 };
 use routes::{customers, me, reports, session};

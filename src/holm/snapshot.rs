@@ -65,10 +65,7 @@ pub fn snapshot(state: &HolmState) -> BTreeMap<String, Value> {
     }
     BTreeMap::from([
         ("organizations.json".to_owned(), json!({ "organizations": organizations })),
-        (
-            "raw_credentials.json".to_owned(),
-            json!({ "organization_keys": organization_keys, "api_keys": api_keys }),
-        ),
+        ("raw_credentials.json".to_owned(), json!({ "organization_keys": organization_keys, "api_keys": api_keys })),
         ("customers.json".to_owned(), json!({ "customers": store.data.customers })),
     ])
 }

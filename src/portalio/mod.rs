@@ -55,8 +55,8 @@ pub use state::PortalioState;
 
 use crate::{
     Vendor,
-    routing::route_not_found,
     fixtures::{FixtureError, FixtureSet},
+    routing::route_not_found,
     vendor::{EmulatedVendor, FrameError, Restore},
 };
 use routes::{catalog, change_orders, exchange, people, proposals, users, webhooks};

@@ -42,8 +42,8 @@ pub use state::PropalState;
 
 use crate::{
     Vendor,
-    routing::route_not_found,
     fixtures::{FixtureError, FixtureSet},
+    routing::route_not_found,
     vendor::{EmulatedVendor, FrameError, Restore},
 };
 use routes::{leads, media, metrics, organization, products, proposals, templates, themes};

@@ -56,7 +56,8 @@ pub fn snapshot(state: &PropalState) -> BTreeMap<String, Value> {
         })
         .collect();
     keys.sort_by_key(|k| (k.created_at, k.id));
-    let raw_keys: Vec<&RawKeyFixture> = store.raw_keys.iter().filter(|raw| keys.iter().any(|k| k.id == raw.id)).collect();
+    let raw_keys: Vec<&RawKeyFixture> =
+        store.raw_keys.iter().filter(|raw| keys.iter().any(|k| k.id == raw.id)).collect();
 
     let (mut leads, mut products, mut themes, mut proposals, mut media) = (vec![], vec![], vec![], vec![], vec![]);
     let mut templates: Vec<Value> = store.global_templates.iter().map(to_value).collect();
@@ -83,7 +84,10 @@ pub fn snapshot(state: &PropalState) -> BTreeMap<String, Value> {
 }
 
 /// Records in the order `key` gives.
-fn sorted<'a, T: 'a, K: Ord>(records: impl Iterator<Item = &'a T>, key: impl Fn(&T) -> K) -> impl Iterator<Item = &'a T> {
+fn sorted<'a, T: 'a, K: Ord>(
+    records: impl Iterator<Item = &'a T>,
+    key: impl Fn(&T) -> K,
+) -> impl Iterator<Item = &'a T> {
     let mut all: Vec<&T> = records.collect();
     all.sort_by_key(|r| key(r));
     all.into_iter()
@@ -102,7 +106,8 @@ fn to_value<T: Serialize>(record: &T) -> Value {
 pub fn restore<'a>(state: &'a PropalState, files: &FixtureSet) -> Result<Restore<'a>, FixtureError> {
     let fixtures = PropalFixtures::load(files)?;
     // Ids generated after a restore must not repeat the restored ones under --seed.
-    let seed = state.seed.map(|seed| seed ^ crate::ids::salt(files.files(Vendor::Propal).map(|(_, f)| f.text.as_str())));
+    let seed =
+        state.seed.map(|seed| seed ^ crate::ids::salt(files.files(Vendor::Propal).map(|(_, f)| f.text.as_str())));
     let store = Store::from_fixtures(&fixtures, seed);
     Ok(Restore::new(move || state.store.replace(store)))
 }

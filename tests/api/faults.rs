@@ -63,7 +63,8 @@ async fn a_status_rule_answers_in_each_vendors_shape_with_retry_after_and_is_mar
 #[tokio::test]
 async fn holms_injected_429_carries_retry_after_ms_and_portalios_401_is_its_bare_string() {
     let app = TestApp::new();
-    add_rule(&app, json!({"vendor": "holm", "action": {"kind": "status", "status": 429, "retry_after_seconds": 2}})).await;
+    add_rule(&app, json!({"vendor": "holm", "action": {"kind": "status", "status": 429, "retry_after_seconds": 2}}))
+        .await;
     add_rule(&app, json!({"vendor": "portalio", "action": {"kind": "status", "status": 401}})).await;
     let r = app.get("/holm/v1/me").await;
     assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
@@ -200,11 +201,9 @@ async fn a_tenant_rule_leaves_another_tenants_requests_untouched_under_parallel_
 async fn a_delay_holds_only_its_request_and_then_gives_the_real_answer() {
     let app = TestApp::new();
     let key = app.propal_key("Internal tools (full access)").await;
-    let id = add_rule(
-        &app,
-        json!({"vendor": "propal", "path": "/v1/leads", "action": {"kind": "delay", "delay_ms": 1500}}),
-    )
-    .await;
+    let id =
+        add_rule(&app, json!({"vendor": "propal", "path": "/v1/leads", "action": {"kind": "delay", "delay_ms": 1500}}))
+            .await;
     let router = app.router();
     let auth = format!("Bearer {key}");
     let started = Instant::now();
@@ -347,8 +346,12 @@ async fn a_processed_break_keeps_the_work_done_while_the_client_sees_an_error() 
     let rule = json!({"vendor": "propal", "method": "POST", "path": "/v1/leads", "times": 1,
         "action": {"kind": "partial_headers", "processed": true}});
     served.call("POST", "/_emulator/faults", Some(rule)).await.unwrap();
-    let key = credentials["propal"]["keys"].as_array().unwrap().iter().find(|k| k["name"] == "Internal tools (full access)").unwrap()
-        ["key"]
+    let key = credentials["propal"]["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["name"] == "Internal tools (full access)")
+        .unwrap()["key"]
         .as_str()
         .unwrap()
         .to_owned();

@@ -193,7 +193,13 @@ fn start_binary(dir: &std::path::Path, extra: &[&str]) -> (Child, String) {
     (child, format!("http://{}", listening["addr"].as_str().unwrap()))
 }
 
-async fn call(base: &str, method: &str, path: &str, headers: &[(&str, &str)], body: Option<Value>) -> (StatusCode, Value) {
+async fn call(
+    base: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: Option<Value>,
+) -> (StatusCode, Value) {
     let client = Client::builder(TokioExecutor::new()).build_http::<Body>();
     let mut request = Request::builder().method(method).uri(format!("{base}{path}"));
     for (name, value) in headers {
