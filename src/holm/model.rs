@@ -24,6 +24,24 @@ pub struct Organization {
     pub organization_key_hash: Option<String>,
     pub partnerships: Vec<Partnership>,
     pub keys: Vec<ApiKeyRecord>,
+    /// Live sessions, by token hash: written by state exports; absent in hand-made fixtures.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sessions: Vec<SessionRecord>,
+}
+
+/// A live session as a state export keeps it: the token's hash, never the token.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct SessionRecord {
+    pub id: String,
+    pub token_hash: String,
+    pub key_id: String,
+    /// The client IP it is locked to; null when it has no lock.
+    pub ip: Option<std::net::IpAddr>,
+    pub created_at: Timestamp,
+    pub expires_at: Timestamp,
+    #[serde(default)]
+    pub last_used_at: Option<Timestamp>,
 }
 
 /// One partnership (portal) of an organization.

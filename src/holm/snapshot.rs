@@ -1,8 +1,8 @@
 //! Holm's whole state as its fixture files, and back: organizations with their
 //! organization key hash, partnerships and API keys (hashes only), the raw fixture
-//! values that still work (`raw_credentials.json`), and the customers. Not saved:
-//! sessions (a client opens a new one after a restart, as after an expiry), session
-//! rate windows.
+//! values that still work (`raw_credentials.json`), live sessions (token hashes
+//! only), and the customers. Not saved: session rate windows, and the memory of
+//! expired tokens (such a token answers `invalid_session` after a restore).
 
 use std::collections::BTreeMap;
 
@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use super::{
     HolmState,
-    model::{ApiKeyRecord, Organization, RawApiKey, RawOrganizationKey},
+    model::{ApiKeyRecord, Organization, RawApiKey, RawOrganizationKey, SessionRecord},
     secret::SecretHash,
     state::{Store, load_fixtures},
 };
@@ -22,6 +22,7 @@ use crate::{
 
 pub fn snapshot(state: &HolmState) -> BTreeMap<String, Value> {
     let store = state.store();
+    let now = state.clock.now();
     let (mut organizations, mut organization_keys, mut api_keys) = (Vec::new(), Vec::new(), Vec::new());
     for org in store.all_orgs() {
         let inner = org.lock();
@@ -55,12 +56,27 @@ pub fn snapshot(state: &HolmState) -> BTreeMap<String, Value> {
                 api_keys.push(RawApiKey { id: key.id.clone(), api_key: raw.clone() });
             }
         }
+        let sessions = inner
+            .sessions
+            .iter()
+            .filter(|s| s.expires_at > now)
+            .map(|s| SessionRecord {
+                id: s.id.clone(),
+                token_hash: s.token_hash.0.clone(),
+                key_id: s.key_id.clone(),
+                ip: s.ip,
+                created_at: s.created_at,
+                expires_at: s.expires_at,
+                last_used_at: s.last_used_at,
+            })
+            .collect();
         organizations.push(Organization {
             organization_id: org.id.clone(),
             name: org.name.clone(),
             organization_key_hash: inner.org_key.as_ref().map(|h| h.0.clone()),
             partnerships: org.partnerships.clone(),
             keys,
+            sessions,
         });
     }
     BTreeMap::from([

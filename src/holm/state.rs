@@ -17,8 +17,9 @@ use serde_json::{Value, json};
 use super::{
     config::Settings,
     data::PartnerData,
+    limits::RateWindow,
     model::{CustomersFile, Organization, OrganizationsFile, RawCredentialsFile},
-    org::{Key, Org, OrgInner},
+    org::{Key, Org, OrgInner, Session},
     origin::parse_rules,
     secret::{SecretHash, key_prefix},
 };
@@ -158,7 +159,8 @@ impl Store {
         for record in &fixtures.organizations {
             let keys = record.keys.iter().map(|k| key_from_fixture(record, k)).collect();
             let org_key = record.organization_key_hash.clone().map(SecretHash);
-            let inner = OrgInner { org_key, keys, ..OrgInner::default() };
+            let sessions = record.sessions.iter().map(session_from_fixture).collect();
+            let inner = OrgInner { org_key, keys, sessions, ..OrgInner::default() };
             store.insert_org(Org::new(
                 record.organization_id.clone(),
                 record.name.clone(),
@@ -195,6 +197,10 @@ impl Store {
             }
             for key in &inner.keys {
                 self.key_orgs.insert(key.id.clone(), org.id.clone());
+            }
+            for session in &inner.sessions {
+                self.tokens.insert(session.token_hash.0.clone(), org.id.clone());
+                self.session_orgs.insert(session.id.clone(), org.id.clone());
             }
         }
         self.orgs.insert(org.id.clone(), Arc::clone(&org));
@@ -236,6 +242,19 @@ impl Store {
         for hash in forgotten {
             self.tokens.remove(&hash.0);
         }
+    }
+}
+
+fn session_from_fixture(record: &super::model::SessionRecord) -> Session {
+    Session {
+        id: record.id.clone(),
+        token_hash: SecretHash(record.token_hash.to_ascii_lowercase()),
+        key_id: record.key_id.clone(),
+        ip: record.ip,
+        created_at: record.created_at,
+        expires_at: record.expires_at,
+        last_used_at: record.last_used_at,
+        rate: RateWindow::default(),
     }
 }
 
@@ -305,6 +324,17 @@ pub(super) fn load_fixtures(set: &FixtureSet) -> Result<Fixtures, FixtureError> 
             if key.allowed_origins.is_empty() && !key.acknowledge_any_origin {
                 let reason = "a key without allowed origins needs \"acknowledge_any_origin\": true";
                 return Err(FixtureError::new(&orgs_file, at("allowed_origins"), reason));
+            }
+        }
+    }
+    for (o, org) in organizations.iter().enumerate() {
+        for (s, session) in org.sessions.iter().enumerate() {
+            let at = |field: &str| format!("$.organizations[{o}].sessions[{s}].{field}");
+            if !org.keys.iter().any(|k| k.id == session.key_id) {
+                return Err(FixtureError::new(&orgs_file, at("key_id"), "not a key of this organization"));
+            }
+            if session.token_hash.len() != 64 || !session.token_hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return Err(FixtureError::new(&orgs_file, at("token_hash"), "not a SHA-256 hex digest"));
             }
         }
     }

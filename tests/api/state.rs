@@ -280,3 +280,21 @@ async fn killing_the_process_during_writes_leaves_a_state_directory_that_loads()
     signal(&child, "-KILL");
     tokio::task::spawn_blocking(move || wait(child)).await.unwrap();
 }
+
+#[tokio::test]
+async fn a_holm_session_opened_before_a_restore_still_works_after_it() {
+    let app = TestApp::new();
+    let body =
+        json!({"organizer_key": "hsp_org_N0rdsecOrgKey7Qx2Lm9Pz4Rt", "api_key": "hsp_NsDevK4Qw6Er8Ty0Ui2Op4As6"});
+    let r = app.admin(Method::POST, "/holm/v1/auth/session", Some(body)).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let token = r.json["session_token"].as_str().unwrap().to_owned();
+    let saved = export(&app).await;
+    assert!(!saved.to_string().contains(&token), "only the token's hash is written");
+    let fresh = TestApp::new();
+    fresh.admin(Method::POST, "/_emulator/state", Some(saved.clone())).await;
+    assert_eq!(export(&fresh).await, saved);
+    let auth = format!("Session {token}");
+    let r = fresh.send(crate::helpers::request(Method::GET, "/holm/v1/me", None, &[("authorization", &auth)])).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+}
