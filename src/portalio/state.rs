@@ -20,13 +20,16 @@ use serde_json::{Value, json};
 use super::{
     config::Settings,
     model::{
-        AccountFixture, AccountsFile, App, AppsFile, CatalogFile, Contact, Location, PeopleFile, Proposal,
-        ProposalsFile, Subscription, TaxFile, TaxRate, User, WebhooksFile,
+        AccountFixture, AccountsFile, App, AppsFile, CatalogFile, Contact, Location, Order, Payment, PaymentsFile,
+        PeopleFile, Proposal, ProposalsFile, Subscription, TaxFile, TaxRate, User, WebhooksFile,
     },
+    ai::ProposalAi,
+    delivery::Webhooks,
 };
 use crate::{
     Vendor,
     clock::Clock,
+    scheduler::Scheduler,
     fixtures::{FixtureError, FixtureSet},
     ids::{IdGen, Stream},
     store::Swappable,
@@ -34,13 +37,22 @@ use crate::{
 };
 
 /// Portal.io's shared state.
-#[derive(Debug)]
 pub struct PortalioState {
     pub clock: Clock,
+    /// Jobs due at a clock instant: AI Builder progress and webhook retries.
+    pub scheduler: Scheduler,
+    /// Webhook delivery: queues, workers and the delivery log.
+    pub webhooks: Webhooks,
     pub settings: Settings,
     fixtures: Arc<Fixtures>,
     seed: Option<u64>,
     store: Swappable<Store>,
+}
+
+impl std::fmt::Debug for PortalioState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PortalioState").field("settings", &self.settings).finish_non_exhaustive()
+    }
 }
 
 /// The parsed fixture set, kept to rebuild the store on reset.
@@ -51,6 +63,7 @@ struct Fixtures {
     proposals: Vec<Proposal>,
     people: PeopleFile,
     subscriptions: Vec<Subscription>,
+    payments: PaymentsFile,
     catalog: Arc<CatalogFile>,
     tax: Arc<Vec<TaxRate>>,
 }
@@ -87,6 +100,10 @@ pub struct AccountData {
     pub contacts: BTreeMap<u64, Contact>,
     pub locations: BTreeMap<u64, Location>,
     pub subscriptions: BTreeMap<u64, Subscription>,
+    pub payments: BTreeMap<u64, Payment>,
+    pub orders: BTreeMap<u64, Order>,
+    /// AI Builder content, outline and build, by proposal id.
+    pub ai: BTreeMap<u64, ProposalAi>,
 }
 
 impl Account {
@@ -114,6 +131,7 @@ impl PortalioState {
         let ProposalsFile { proposals } = fixtures.parse(Vendor::Portalio, "proposals.json")?;
         let people: PeopleFile = fixtures.parse(Vendor::Portalio, "people.json")?;
         let WebhooksFile { subscriptions } = fixtures.parse(Vendor::Portalio, "webhooks.json")?;
+        let payments: PaymentsFile = fixtures.parse(Vendor::Portalio, "payments.json")?;
         let catalog: CatalogFile = fixtures.parse(Vendor::Portalio, "catalog.json")?;
         let TaxFile { tax_rates } = fixtures.parse(Vendor::Portalio, "tax_rates.json")?;
         check_references(fixtures, &accounts, &proposals, &people)?;
@@ -123,15 +141,21 @@ impl PortalioState {
             proposals,
             people,
             subscriptions,
+            payments,
             catalog: Arc::new(catalog),
             tax: Arc::new(tax_rates),
         });
         let store = Swappable::new(Store::from_fixtures(&fixtures, seed));
-        Ok(Self { clock, settings, fixtures, seed, store })
+        let scheduler = context.scheduler.clone();
+        let webhooks = Webhooks::new(clock.clone(), scheduler.clone(), &settings);
+        Ok(Self { clock, scheduler, webhooks, settings, fixtures, seed, store })
     }
 
+    /// Back to the fixtures; queued deliveries and the delivery log are forgotten (the
+    /// frame cancels the scheduled jobs).
     pub fn reset(&self) {
         self.store.replace(Store::from_fixtures(&self.fixtures, self.seed));
+        self.webhooks.reset();
     }
 
     pub fn store(&self) -> Arc<Store> {
@@ -219,6 +243,14 @@ impl Store {
             for subscription in fixtures.subscriptions.iter().filter(|s| s.account_id == account.account_id) {
                 max_id = max_id.max(subscription.subscription_id);
                 data.subscriptions.insert(subscription.subscription_id, subscription.clone());
+            }
+            for payment in fixtures.payments.payments.iter().filter(|p| p.account_id == account.account_id) {
+                max_id = max_id.max(payment.id);
+                data.payments.insert(payment.id, payment.clone());
+            }
+            for order in fixtures.payments.orders.iter().filter(|o| o.account_id == account.account_id) {
+                max_id = order.order_suppliers.iter().map(|s| s.id).fold(max_id.max(order.id), u64::max);
+                data.orders.insert(order.id, order.clone());
             }
             accounts.insert(account.account_id, Arc::new(Account::new(account.account_id, account.name.clone(), data)));
         }
