@@ -377,7 +377,8 @@ async fn list_webhook_deliveries(
     let event = match query.event.as_deref().map(str::trim).filter(|e| !e.is_empty()) {
         None => None,
         Some(name) => Some(
-            events::dot_name(name).ok_or_else(|| EmulatorError::BadRequest(format!("`{name}` is not an event name")))?,
+            events::dot_name(name)
+                .ok_or_else(|| EmulatorError::BadRequest(format!("`{name}` is not an event name")))?,
         ),
     };
     let deliveries = state.webhooks.deliveries(query.subscription_id, event, query.limit.unwrap_or(usize::MAX));

@@ -14,7 +14,7 @@
 //! digits just before it as the quantity (else 1); an area with parts gets one hour
 //! of the catalog's installation labor per part.
 
-use std::collections::BTreeMap;
+use std::{collections::BTreeMap, fmt::Write};
 
 use jiff::{SignedDuration, Timestamp};
 
@@ -204,21 +204,16 @@ pub fn plan(text: &str, catalog: &[CatalogItem]) -> Plan {
     let mut areas: Vec<PlanArea> = Vec::new();
     let mut current: Option<usize> = None;
     for sentence in sentences(text) {
-        let index = match room_of(&sentence) {
-            Some(room) => match areas.iter().position(|a| a.name == room) {
-                Some(i) => i,
-                None => {
-                    areas.push(PlanArea { name: room.to_owned(), items: Vec::new() });
-                    areas.len() - 1
-                }
-            },
-            None => match current {
-                Some(i) => i,
-                None => {
-                    areas.push(PlanArea { name: "Whole Home".to_owned(), items: Vec::new() });
-                    areas.len() - 1
-                }
-            },
+        let index = if let Some(room) = room_of(&sentence) {
+            areas.iter().position(|a| a.name == room).unwrap_or_else(|| {
+                areas.push(PlanArea { name: room.to_owned(), items: Vec::new() });
+                areas.len() - 1
+            })
+        } else if let Some(i) = current {
+            i
+        } else {
+            areas.push(PlanArea { name: "Whole Home".to_owned(), items: Vec::new() });
+            areas.len() - 1
         };
         current = Some(index);
         let tokens = words(&sentence);
@@ -267,13 +262,13 @@ pub fn render(plan: &Plan, catalog: &[CatalogItem]) -> String {
         plan.areas.len()
     );
     for area in &plan.areas {
-        out.push_str(&format!("\n## {}\n", area.name));
+        let _ = write!(out, "\n## {}\n", area.name);
         if area.items.is_empty() {
             out.push_str("- No equipment identified.\n");
         }
         for (id, qty) in &area.items {
             if let Some(item) = catalog.iter().find(|c| c.id == *id) {
-                out.push_str(&format!("- {qty} x {} {}: {}\n", item.brand, item.model, item.short_description));
+                let _ = writeln!(out, "- {qty} x {} {}: {}", item.brand, item.model, item.short_description);
             }
         }
     }
@@ -311,7 +306,8 @@ mod tests {
             item(2, ItemType::Part, "6in In-Ceiling Speaker (pair)"),
             item(3, ItemType::Labor, "Installation labor (per hour)"),
         ];
-        let text = "The client wants a TV in the Living Room. Add four speakers there too!\nThe Master Bedroom gets 2 TVs.";
+        let text =
+            "The client wants a TV in the Living Room. Add four speakers there too!\nThe Master Bedroom gets 2 TVs.";
         let plan = plan(text, &catalog);
         assert_eq!(
             plan.areas,

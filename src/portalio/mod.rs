@@ -97,7 +97,11 @@ struct WebhookPayloads;
 impl Modify for WebhookPayloads {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let payloads = [
-            ("ProposalStatusChanged", "PortalioProposal", "The full proposal: its status changed, or an AI build finished"),
+            (
+                "ProposalStatusChanged",
+                "PortalioProposal",
+                "The full proposal: its status changed, or an AI build finished",
+            ),
             ("ProposalOutlineStatusChanged", "PortalioAiOutline", "An AI outline finished (Completed or Failed)"),
             ("ProposalBuildStatusChanged", "PortalioAiBuildStatusBody", "An AI build finished (Completed or Failed)"),
             ("PersonModification", "PortalioContact", "A contact was created or updated, with its primary location"),

@@ -18,20 +18,20 @@ use dashmap::DashMap;
 use serde_json::{Value, json};
 
 use super::{
+    ai::ProposalAi,
     config::Settings,
+    delivery::Webhooks,
     model::{
         AccountFixture, AccountsFile, App, AppsFile, CatalogFile, Contact, Location, Order, Payment, PaymentsFile,
         PeopleFile, Proposal, ProposalsFile, Subscription, TaxFile, TaxRate, User, WebhooksFile,
     },
-    ai::ProposalAi,
-    delivery::Webhooks,
 };
 use crate::{
     Vendor,
     clock::Clock,
-    scheduler::Scheduler,
     fixtures::{FixtureError, FixtureSet},
     ids::{IdGen, Stream},
+    scheduler::Scheduler,
     store::Swappable,
     vendor::VendorContext,
 };

@@ -28,6 +28,7 @@ pub mod signing;
 
 use std::{
     collections::{HashMap, VecDeque},
+    fmt::Write,
     sync::{
         Arc, Mutex, OnceLock,
         atomic::{AtomicU64, Ordering},
@@ -153,7 +154,8 @@ impl Webhooks {
             return;
         }
         let at = Timestamp::from_second(self.inner.clock.now().as_second()).unwrap_or(Timestamp::UNIX_EPOCH);
-        let envelope = json!({ "id": event_id, "type": kind, "created": at.to_string(), "data": data });
+        let mut envelope = json!({ "id": event_id, "type": kind, "created": at.to_string() });
+        envelope["data"] = data;
         let body = serde_json::to_vec(&envelope).expect("a JSON value serializes");
         let event = Arc::new(Event { id: event_id, kind, body });
         let generation = self.inner.generation.load(Ordering::SeqCst);
@@ -263,16 +265,14 @@ impl Inner {
             let next = {
                 let mut queues = self.queues.lock().unwrap();
                 let queue = queues.entry(subscription).or_default();
-                match queue.waiting.pop_front() {
-                    Some(attempt) => attempt,
-                    None => {
-                        queue.worker_running = false;
-                        if queue.retries_scheduled == 0 {
-                            queues.remove(&subscription);
-                        }
-                        return;
+                let Some(attempt) = queue.waiting.pop_front() else {
+                    queue.worker_running = false;
+                    if queue.retries_scheduled == 0 {
+                        queues.remove(&subscription);
                     }
-                }
+                    return;
+                };
+                attempt
             };
             if self.current(next.generation) {
                 Arc::clone(&self).send(next).await;
@@ -449,7 +449,7 @@ fn describe(error: &reqwest::Error) -> String {
     let mut text = format!("{kind}: {error}");
     let mut source = std::error::Error::source(error);
     while let Some(cause) = source {
-        text.push_str(&format!(": {cause}"));
+        let _ = write!(text, ": {cause}");
         source = cause.source();
     }
     text

@@ -277,23 +277,23 @@ async fn upload(caller: Caller, id: String, request: Request) -> Result<Json<Con
     Ok(Json(item))
 }
 
-async fn list(caller: Caller, id: String) -> Result<Json<ContentList>, PortalioError> {
-    let id = path_id(&id, "Proposal")?;
+fn list(caller: &Caller, id: &str) -> Result<Json<ContentList>, PortalioError> {
+    let id = path_id(id, "Proposal")?;
     let mut data = caller.account.data();
-    proposal_mut(&caller, &mut data, id)?;
+    proposal_mut(caller, &mut data, id)?;
     let items = data
         .ai
         .get(&id)
-        .map(|ai| ai.contents.values().map(|c| content_item(&caller, &data, c)).collect())
+        .map(|ai| ai.contents.values().map(|c| content_item(caller, &data, c)).collect())
         .unwrap_or_default();
     Ok(Json(ContentList { items }))
 }
 
-async fn delete(caller: Caller, id: String, content_id: String) -> Result<Json<ContentDeleted>, PortalioError> {
-    let id = path_id(&id, "Proposal")?;
-    let content_id = path_id(&content_id, "Content")?;
+fn delete(caller: &Caller, id: &str, content_id: &str) -> Result<Json<ContentDeleted>, PortalioError> {
+    let id = path_id(id, "Proposal")?;
+    let content_id = path_id(content_id, "Content")?;
     let mut data = caller.account.data();
-    let status = proposal_mut(&caller, &mut data, id)?.status;
+    let status = proposal_mut(caller, &mut data, id)?.status;
     let known = data.ai.get(&id).is_some_and(|ai| ai.contents.contains_key(&content_id));
     if !known {
         return Err(PortalioError::not_found(
@@ -319,11 +319,11 @@ fn check_ref(body: &ProposalRef, id: u64) -> Result<(), PortalioError> {
     }
 }
 
-async fn start_outline(caller: Caller, id: String, body: ProposalRef) -> Result<Json<OutlineQueued>, PortalioError> {
-    let id = path_id(&id, "Proposal")?;
+fn start_outline(caller: &Caller, id: &str, body: &ProposalRef) -> Result<Json<OutlineQueued>, PortalioError> {
+    let id = path_id(id, "Proposal")?;
     let mut data = caller.account.data();
-    proposal_mut(&caller, &mut data, id)?;
-    check_ref(&body, id)?;
+    proposal_mut(caller, &mut data, id)?;
+    check_ref(body, id)?;
     let texts: Vec<String> = data
         .ai
         .get(&id)
@@ -378,21 +378,21 @@ fn finish_outline(state: &PortalioState, account: u64, id: u64, seq: u64) {
     notify::fire(state, &data, "ProposalOutlineStatusChanged", payload);
 }
 
-async fn read_outline(caller: Caller, id: String) -> Result<Json<OutlineOut>, PortalioError> {
-    let id = path_id(&id, "Proposal")?;
+fn read_outline(caller: &Caller, id: &str) -> Result<Json<OutlineOut>, PortalioError> {
+    let id = path_id(id, "Proposal")?;
     let mut data = caller.account.data();
-    proposal_mut(&caller, &mut data, id)?;
+    proposal_mut(caller, &mut data, id)?;
     let outline = data.ai.get(&id).and_then(|ai| ai.outline.as_ref()).ok_or_else(|| {
         PortalioError::not_found("Outline not found.", format!("no outline was requested for proposal {id}"))
     })?;
     Ok(Json(outline_out(id, outline)))
 }
 
-async fn build(caller: Caller, id: String, body: ProposalRef) -> Result<Json<BuildOut>, PortalioError> {
-    let id = path_id(&id, "Proposal")?;
+fn build(caller: &Caller, id: &str, body: &ProposalRef) -> Result<Json<BuildOut>, PortalioError> {
+    let id = path_id(id, "Proposal")?;
     let mut data = caller.account.data();
-    let proposal = proposal_mut(&caller, &mut data, id)?;
-    check_ref(&body, id)?;
+    let proposal = proposal_mut(caller, &mut data, id)?;
+    check_ref(body, id)?;
     editable(proposal)?;
     let ai = data.ai.entry(id).or_default();
     if !ai.outline.as_ref().is_some_and(|o| o.status == OutlineStatus::Completed) {
@@ -502,7 +502,11 @@ fn finish_build(state: &PortalioState, account_id: u64, user: u64, id: u64, seq:
     ),
     security(("portalio_signature" = []))
 )]
-pub async fn upload_content(caller: Caller, Path(id): Path<String>, request: Request) -> Result<Json<ContentItem>, PortalioError> {
+pub async fn upload_content(
+    caller: Caller,
+    Path(id): Path<String>,
+    request: Request,
+) -> Result<Json<ContentItem>, PortalioError> {
     upload(caller, id, request).await
 }
 
@@ -519,14 +523,18 @@ pub async fn upload_content(caller: Caller, Path(id): Path<String>, request: Req
     ),
     security(("portalio_signature" = []))
 )]
-pub async fn api_upload_content(caller: Caller, Path(id): Path<String>, request: Request) -> Result<Json<ContentItem>, PortalioError> {
+pub async fn api_upload_content(
+    caller: Caller,
+    Path(id): Path<String>,
+    request: Request,
+) -> Result<Json<ContentItem>, PortalioError> {
     upload(caller, id, request).await
 }
 
 #[utoipa::path(
     get, path = "/public/proposals/{ProposalId}/ai/content", tag = "portalio", summary = "List AI Builder content",
     params(("ProposalId" = i64, Path)),
-    
+
     responses(
         (status = 200, body = ContentList),
         (status = 401, body = UnauthorizedBody), (status = 402, body = ErrorBody), (status = 404, body = ErrorBody),
@@ -534,13 +542,13 @@ pub async fn api_upload_content(caller: Caller, Path(id): Path<String>, request:
     security(("portalio_signature" = []))
 )]
 pub async fn list_content(caller: Caller, Path(id): Path<String>) -> Result<Json<ContentList>, PortalioError> {
-    list(caller, id).await
+    list(&caller, &id)
 }
 
 #[utoipa::path(
     get, path = "/public/api/proposals/{ProposalId}/ai/content", tag = "portalio", summary = "List AI Builder content",
     params(("ProposalId" = i64, Path)),
-    
+
     responses(
         (status = 200, body = ContentList),
         (status = 401, body = UnauthorizedBody), (status = 402, body = ErrorBody), (status = 404, body = ErrorBody),
@@ -548,13 +556,13 @@ pub async fn list_content(caller: Caller, Path(id): Path<String>) -> Result<Json
     security(("portalio_signature" = []))
 )]
 pub async fn api_list_content(caller: Caller, Path(id): Path<String>) -> Result<Json<ContentList>, PortalioError> {
-    list(caller, id).await
+    list(&caller, &id)
 }
 
 #[utoipa::path(
     delete, path = "/public/proposals/{ProposalId}/ai/content/{ContentId}", tag = "portalio", summary = "Delete AI Builder content (Draft proposals only)",
     params(("ProposalId" = i64, Path), ("ContentId" = i64, Path)),
-    
+
     responses(
         (status = 200, body = ContentDeleted),
         (status = 401, body = UnauthorizedBody), (status = 402, body = ErrorBody),
@@ -563,14 +571,17 @@ pub async fn api_list_content(caller: Caller, Path(id): Path<String>) -> Result<
     ),
     security(("portalio_signature" = []))
 )]
-pub async fn delete_content(caller: Caller, Path((id, content_id)): Path<(String, String)>) -> Result<Json<ContentDeleted>, PortalioError> {
-    delete(caller, id, content_id).await
+pub async fn delete_content(
+    caller: Caller,
+    Path((id, content_id)): Path<(String, String)>,
+) -> Result<Json<ContentDeleted>, PortalioError> {
+    delete(&caller, &id, &content_id)
 }
 
 #[utoipa::path(
     delete, path = "/public/api/proposals/{ProposalId}/ai/content/{ContentId}", tag = "portalio", summary = "Delete AI Builder content (Draft proposals only)",
     params(("ProposalId" = i64, Path), ("ContentId" = i64, Path)),
-    
+
     responses(
         (status = 200, body = ContentDeleted),
         (status = 401, body = UnauthorizedBody), (status = 402, body = ErrorBody),
@@ -579,8 +590,11 @@ pub async fn delete_content(caller: Caller, Path((id, content_id)): Path<(String
     ),
     security(("portalio_signature" = []))
 )]
-pub async fn api_delete_content(caller: Caller, Path((id, content_id)): Path<(String, String)>) -> Result<Json<ContentDeleted>, PortalioError> {
-    delete(caller, id, content_id).await
+pub async fn api_delete_content(
+    caller: Caller,
+    Path((id, content_id)): Path<(String, String)>,
+) -> Result<Json<ContentDeleted>, PortalioError> {
+    delete(&caller, &id, &content_id)
 }
 
 #[utoipa::path(
@@ -595,8 +609,12 @@ pub async fn api_delete_content(caller: Caller, Path((id, content_id)): Path<(St
     ),
     security(("portalio_signature" = []))
 )]
-pub async fn generate_outline(caller: Caller, Path(id): Path<String>, Form(body): Form<ProposalRef>) -> Result<Json<OutlineQueued>, PortalioError> {
-    start_outline(caller, id, body).await
+pub async fn generate_outline(
+    caller: Caller,
+    Path(id): Path<String>,
+    Form(body): Form<ProposalRef>,
+) -> Result<Json<OutlineQueued>, PortalioError> {
+    start_outline(&caller, &id, &body)
 }
 
 #[utoipa::path(
@@ -611,14 +629,18 @@ pub async fn generate_outline(caller: Caller, Path(id): Path<String>, Form(body)
     ),
     security(("portalio_signature" = []))
 )]
-pub async fn api_generate_outline(caller: Caller, Path(id): Path<String>, Form(body): Form<ProposalRef>) -> Result<Json<OutlineQueued>, PortalioError> {
-    start_outline(caller, id, body).await
+pub async fn api_generate_outline(
+    caller: Caller,
+    Path(id): Path<String>,
+    Form(body): Form<ProposalRef>,
+) -> Result<Json<OutlineQueued>, PortalioError> {
+    start_outline(&caller, &id, &body)
 }
 
 #[utoipa::path(
     get, path = "/public/proposals/{ProposalId}/ai/outline", tag = "portalio", summary = "Get the outline",
     params(("ProposalId" = i64, Path)),
-    
+
     responses(
         (status = 200, body = OutlineOut),
         (status = 401, body = UnauthorizedBody), (status = 402, body = ErrorBody),
@@ -627,13 +649,13 @@ pub async fn api_generate_outline(caller: Caller, Path(id): Path<String>, Form(b
     security(("portalio_signature" = []))
 )]
 pub async fn get_outline(caller: Caller, Path(id): Path<String>) -> Result<Json<OutlineOut>, PortalioError> {
-    read_outline(caller, id).await
+    read_outline(&caller, &id)
 }
 
 #[utoipa::path(
     get, path = "/public/api/proposals/{ProposalId}/ai/outline", tag = "portalio", summary = "Get the outline",
     params(("ProposalId" = i64, Path)),
-    
+
     responses(
         (status = 200, body = OutlineOut),
         (status = 401, body = UnauthorizedBody), (status = 402, body = ErrorBody),
@@ -642,7 +664,7 @@ pub async fn get_outline(caller: Caller, Path(id): Path<String>) -> Result<Json<
     security(("portalio_signature" = []))
 )]
 pub async fn api_get_outline(caller: Caller, Path(id): Path<String>) -> Result<Json<OutlineOut>, PortalioError> {
-    read_outline(caller, id).await
+    read_outline(&caller, &id)
 }
 
 #[utoipa::path(
@@ -658,8 +680,12 @@ pub async fn api_get_outline(caller: Caller, Path(id): Path<String>) -> Result<J
     ),
     security(("portalio_signature" = []))
 )]
-pub async fn build_proposal(caller: Caller, Path(id): Path<String>, Form(body): Form<ProposalRef>) -> Result<Json<BuildOut>, PortalioError> {
-    build(caller, id, body).await
+pub async fn build_proposal(
+    caller: Caller,
+    Path(id): Path<String>,
+    Form(body): Form<ProposalRef>,
+) -> Result<Json<BuildOut>, PortalioError> {
+    build(&caller, &id, &body)
 }
 
 #[utoipa::path(
@@ -675,6 +701,10 @@ pub async fn build_proposal(caller: Caller, Path(id): Path<String>, Form(body): 
     ),
     security(("portalio_signature" = []))
 )]
-pub async fn api_build_proposal(caller: Caller, Path(id): Path<String>, Form(body): Form<ProposalRef>) -> Result<Json<BuildOut>, PortalioError> {
-    build(caller, id, body).await
+pub async fn api_build_proposal(
+    caller: Caller,
+    Path(id): Path<String>,
+    Form(body): Form<ProposalRef>,
+) -> Result<Json<BuildOut>, PortalioError> {
+    build(&caller, &id, &body)
 }

@@ -20,7 +20,13 @@ const OUTLINE: &str = "## Executive Summary\n2 area(s) and 5 line item(s) drawn 
 - 1 x Brightwire LAB-INSTALL: Installation labor (per hour)\n";
 
 /// A signed multipart upload with one text file part.
-async fn upload(app: &TestApp, client: &Client, path: &str, name: Option<&str>, file: Option<(&str, &str)>) -> TestResponse {
+async fn upload(
+    app: &TestApp,
+    client: &Client,
+    path: &str,
+    name: Option<&str>,
+    file: Option<(&str, &str)>,
+) -> TestResponse {
     upload_typed(app, client, path, name, file.map(|(f, t)| (f, "text/plain", t))).await
 }
 
@@ -32,16 +38,17 @@ async fn upload_typed(
     file: Option<(&str, &str, &str)>,
 ) -> TestResponse {
     let boundary = "emulator-boundary-7d93";
-    let mut body = String::new();
+    let mut parts = Vec::new();
     if let Some(name) = name {
-        body.push_str(&format!("--{boundary}\r\nContent-Disposition: form-data; name=\"Name\"\r\n\r\n{name}\r\n"));
+        parts.push(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"Name\"\r\n\r\n{name}\r\n"));
     }
     if let Some((filename, part_type, text)) = file {
-        body.push_str(&format!(
+        parts.push(format!(
             "--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"{filename}\"\r\nContent-Type: {part_type}\r\n\r\n{text}\r\n"
         ));
     }
-    body.push_str(&format!("--{boundary}--\r\n"));
+    parts.push(format!("--{boundary}--\r\n"));
+    let body = parts.concat();
     let content_type = format!("multipart/form-data; boundary={boundary}");
     let mut call = Call::new(Method::POST, path);
     call.content_type = Some(&content_type);
@@ -155,7 +162,8 @@ async fn the_same_text_gives_the_same_outline_and_form_uploads_work_too() {
         let r = client.post_form(&app, &format!("/public/api/proposals/{id}/ai/content"), &body).await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.text);
         app.advance(2.0).await;
-        let r = client.post_form(&app, &format!("/public/proposals/{id}/ai/outline"), &format!("ProposalId={id}")).await;
+        let r =
+            client.post_form(&app, &format!("/public/proposals/{id}/ai/outline"), &format!("ProposalId={id}")).await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.text);
         app.advance(5.0).await;
         outlines.push(client.get(&app, &format!("/public/proposals/{id}/ai/outline")).await.json["outline"].clone());
@@ -226,7 +234,8 @@ async fn a_build_on_a_proposal_accepted_meanwhile_fails_and_says_so() {
     let app = TestApp::new();
     let (client, user) = dealer(&app).await;
     let id = new_proposal(&app, &client, user).await;
-    let r = upload(&app, &client, &format!("/public/proposals/{id}/ai/content"), Some("n"), Some(("a.txt", BRIEF))).await;
+    let r =
+        upload(&app, &client, &format!("/public/proposals/{id}/ai/content"), Some("n"), Some(("a.txt", BRIEF))).await;
     assert_eq!(r.status, StatusCode::OK);
     app.advance(2.0).await;
     post_json(&app, &client, &format!("/public/proposals/{id}/ai/outline"), json!({ "proposalId": id })).await;

@@ -67,7 +67,8 @@ async fn payment_and_order_status_changes_fire_their_webhooks() {
     assert_eq!(hit.json()["type"], "payment.status_changed");
     assert_eq!(hit.json()["data"], r.json);
 
-    let r = app.admin(Method::POST, "/_emulator/portalio/orders/6001/status", Some(json!({"status": "received"}))).await;
+    let r =
+        app.admin(Method::POST, "/_emulator/portalio/orders/6001/status", Some(json!({"status": "received"}))).await;
     assert_eq!(r.json["status"], "Received");
     let hit = receiver.next().await.json();
     assert_eq!(hit["type"], "order.status_changed");
