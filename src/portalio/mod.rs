@@ -1,7 +1,7 @@
 //! Portal.io (`reference/portalio.md`, CONTRACT §5.1): every request signed with
 //! HMAC-SHA256 (`X-MSS-*` headers), the user-key exchange, proposals with areas,
-//! options and change orders, people and locations, users, the catalog and webhook
-//! subscriptions.
+//! options and change orders, people and locations, users, the catalog, webhook
+//! subscriptions with signed and retried deliveries, the AI Builder and the Zapier triggers.
 //!
 //! Every route passes [`auth::authenticate`] first: the signature (401, with a
 //! near-miss diagnosis of signer bugs), then on `/public` routes the user key (401)
@@ -18,7 +18,9 @@
 //! - [`model`], [`state`]: records, fixtures and the per-account store.
 //! - [`input`]: form/JSON bodies and query strings, names case-insensitive.
 //! - [`wire`]: response shapes and totals.
-//! - [`events`]: webhook event names in both spellings.
+//! - [`events`]: webhook event names in both spellings; [`notify`]: which subscriptions get an event.
+//! - [`delivery`]: the queues, workers, retries, signature and log of webhook deliveries.
+//! - [`ai`]: AI Builder records, clock-driven progress and the deterministic outline.
 //! - [`routes`]: the handlers; [`admin`]: the control plane under `/_emulator/portalio`.
 
 pub mod admin;
