@@ -177,6 +177,11 @@ impl Dispatcher {
         }
         request.extensions_mut().insert(Mount { vendor, prefix, original_uri, max_body_bytes: self.max_body_bytes });
         let mut response = mounted.router.clone().oneshot(request).await.unwrap_or_else(|e| match e {});
+        // axum's method router adds `Allow` after every layer, also to the vendor's 404
+        // that replaced its 405; only a real 405 keeps it.
+        if response.status() != StatusCode::METHOD_NOT_ALLOWED {
+            response.headers_mut().remove(header::ALLOW);
+        }
         response.extensions_mut().insert(vendor);
         response
     }

@@ -228,6 +228,7 @@ impl KeyRecord {
 
 /// A key as the control plane lists it: its prefix, never the raw key.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = PropalKeyView)]
 pub struct KeyView {
     pub id: Uuid,
     pub organization_id: Uuid,
@@ -283,6 +284,7 @@ impl NewKey {
 
 /// A key just created, with its raw value: the only time it is shown.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = PropalCreatedKey)]
 pub struct CreatedKey {
     pub id: Uuid,
     /// `pp_live_…`: store it now, it is never shown again.
