@@ -51,6 +51,22 @@ pub struct VendorSettings {
     pub holm: holm::config::Settings,
 }
 
+/// `vendor-emulator sign <vendor>`: the vendors whose requests are signed.
+#[derive(Debug, clap::Subcommand)]
+pub enum SignCommand {
+    /// A Portal.io request (HMAC-SHA256 over the canonical string).
+    Portalio(portalio::cli::SignArgs),
+}
+
+impl SignCommand {
+    /// The canonical string and signature as text, or why the request cannot be signed.
+    pub fn run(&self) -> Result<String, String> {
+        match self {
+            SignCommand::Portalio(args) => portalio::cli::run(args),
+        }
+    }
+}
+
 /// Builds every vendor, in [`Vendor::ALL`] order: the one place that names them.
 fn build_vendors(
     context: &VendorContext<'_>,

@@ -39,14 +39,7 @@ pub enum Command {
     },
     /// Print the canonical string and signature for a described request (for debugging a signer).
     #[command(subcommand)]
-    Sign(SignCommand),
-}
-
-/// `sign <vendor>`: the vendors that sign requests.
-#[derive(Debug, Subcommand)]
-pub enum SignCommand {
-    /// A Portal.io request (HMAC-SHA256 over the canonical string).
-    Portalio(crate::portalio::cli::SignArgs),
+    Sign(crate::app::SignCommand),
 }
 
 /// How the server runs. `Config::for_tests()` gives the defaults without reading the process environment.
