@@ -303,7 +303,7 @@ def main():
             ("Portal.io signed `GET /public/proposals/{id}`", server, paths.portalio_get),
             ("Portal.io `POST /public/proposals/{id}/area`", server, paths.portalio_area),
             ("Propal `GET /v1/leads/{id}`", server, paths.propal_lead),
-            ("Propal `GET /v1/proposals?limit=25`", server, paths.propal_list),
+            ("Propal `GET /v1/proposals?limit=25` (of 20,000)", server, paths.propal_list),
             ("Propal `POST /v1/leads`", server, paths.propal_create_lead),
             ("Holm `GET /v1/me` (5 sessions, limit raised)", server, lambda: paths.holm_me(tokens)),
             ("Holm `GET /v1/me` 429 (1 session, 1/s)", limited, lambda: limited_paths.holm_me(limited_token)),
@@ -358,7 +358,7 @@ def main():
     print(f"| start-up: process start to first 200 from `/_emulator/health` ({STARTS} starts) | "
           f"median {start_median:.1f} ms, max {start_max:.1f} ms |")
     print(f"| idle RSS after start (embedded fixtures) | {idle_rss:.1f} MiB |")
-    print(f"| idle RSS of the load instance (+{WRITE_PROPOSALS:,} Draft proposals, 6 sessions) | {load_idle_rss:.1f} MiB |")
+    print(f"| idle RSS of the load instance (+{WRITE_PROPOSALS:,} proposals in each of Propal and Portal.io, 5 sessions) | {load_idle_rss:.1f} MiB |")
     print(f"| RSS after the hot-path runs below | {after_load_rss:.1f} MiB |")
     steps = ", ".join(f"{n / 1e6:.2f} M: {rss:.1f}" for n, rss in plateau)
     print(f"| RSS after {plateau[-1][0] / 1e6:.2f} M more requests over every read path (journal at 1000) | "
