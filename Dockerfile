@@ -5,7 +5,9 @@
 #   docker build --target prebuilt -t vendor-emulator .  # package a binary built on this host:
 #       RUSTFLAGS="-C target-feature=+crt-static" \
 #         cargo build --release --target x86_64-unknown-linux-gnu --bin vendor-emulator
-#     (needs no base image at all: air-gapped CI, machines that cannot pull)
+#       mkdir -p target/docker && strip -o target/docker/vendor-emulator \
+#         target/x86_64-unknown-linux-gnu/release/vendor-emulator
+#     (needs no base image at all: air-gapped CI, machines that cannot pull; .ci/docker does this)
 #
 #   docker run --rm -p 8080-8083:8080-8083 vendor-emulator
 #
@@ -26,12 +28,17 @@ LABEL org.opencontainers.image.title="vendor-emulator" \
       org.opencontainers.image.licenses="MIT"
 # A directory the non-root user can write: the run file the health check reads.
 COPY --chown=10001:10001 docker/run/ /run/vendor-emulator/
+# The sandbox is kept in /data/state.json (EMULATOR_STATE_DIR): mount a named volume
+# there to keep it across container recreation (`docker run -v emulator-data:/data …`).
+COPY --chown=10001:10001 docker/data/ /data/
+VOLUME ["/data"]
 # Main listener and the three dedicated vendor listeners (Portal.io, Propal, Holm).
 ENV EMULATOR_BIND=0.0.0.0:8080 \
     EMULATOR_PORTALIO_BIND=0.0.0.0:8081 \
     EMULATOR_PROPAL_BIND=0.0.0.0:8082 \
     EMULATOR_HOLM_BIND=0.0.0.0:8083 \
     EMULATOR_RUN_FILE=/run/vendor-emulator/listening.json \
+    EMULATOR_STATE_DIR=/data \
     EMULATOR_LOG_FORMAT=json
 EXPOSE 8080 8081 8082 8083
 USER 10001:10001
@@ -42,11 +49,11 @@ ENTRYPOINT ["/vendor-emulator"]
 
 # --- a binary built on the host ------------------------------------------------
 FROM image AS prebuilt
-COPY target/x86_64-unknown-linux-gnu/release/vendor-emulator /vendor-emulator
+COPY target/docker/vendor-emulator /vendor-emulator
 
 # --- the Compose example's client (see examples/compose.yaml) ------------------
 FROM scratch AS compose-client
-COPY target/x86_64-unknown-linux-gnu/release/examples/compose_client /compose_client
+COPY target/docker/compose_client /compose_client
 USER 10001:10001
 ENTRYPOINT ["/compose_client"]
 
@@ -64,7 +71,8 @@ ENV RUSTFLAGS="-C target-feature=+crt-static"
 COPY --from=planner /app/recipe.json recipe.json
 RUN cargo chef cook --release --locked --target x86_64-unknown-linux-gnu --recipe-path recipe.json
 COPY . .
-RUN cargo build --release --locked --target x86_64-unknown-linux-gnu --bin vendor-emulator
+RUN cargo build --release --locked --target x86_64-unknown-linux-gnu --bin vendor-emulator \
+    && strip target/x86_64-unknown-linux-gnu/release/vendor-emulator
 
 # --- the default target ---------------------------------------------------------
 FROM image AS runtime
