@@ -28,12 +28,17 @@ LABEL org.opencontainers.image.title="vendor-emulator" \
       org.opencontainers.image.licenses="MIT"
 # A directory the non-root user can write: the run file the health check reads.
 COPY --chown=10001:10001 docker/run/ /run/vendor-emulator/
+# The sandbox is kept in /data/state.json (EMULATOR_STATE_DIR): mount a named volume
+# there to keep it across container recreation (`docker run -v emulator-data:/data …`).
+COPY --chown=10001:10001 docker/data/ /data/
+VOLUME ["/data"]
 # Main listener and the three dedicated vendor listeners (Portal.io, Propal, Holm).
 ENV EMULATOR_BIND=0.0.0.0:8080 \
     EMULATOR_PORTALIO_BIND=0.0.0.0:8081 \
     EMULATOR_PROPAL_BIND=0.0.0.0:8082 \
     EMULATOR_HOLM_BIND=0.0.0.0:8083 \
     EMULATOR_RUN_FILE=/run/vendor-emulator/listening.json \
+    EMULATOR_STATE_DIR=/data \
     EMULATOR_LOG_FORMAT=json
 EXPOSE 8080 8081 8082 8083
 USER 10001:10001

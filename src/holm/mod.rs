@@ -23,6 +23,7 @@ pub mod auth;
 pub mod config;
 pub mod data;
 pub mod error;
+pub mod faults;
 pub mod input;
 pub mod limits;
 pub mod model;
@@ -33,13 +34,14 @@ mod routes;
 pub mod scope;
 pub mod secret;
 pub mod sessions;
+pub mod snapshot;
 pub mod state;
 
 use std::sync::Arc;
 
 use axum::{
     extract::State,
-    http::{Method, Uri},
+    http::{HeaderMap, Method, StatusCode, Uri},
     middleware,
     response::Response,
 };
@@ -54,8 +56,9 @@ pub use state::HolmState;
 
 use crate::{
     Vendor,
+    fixtures::{FixtureError, FixtureSet},
     routing::route_not_found,
-    vendor::{EmulatedVendor, FrameError},
+    vendor::{EmulatedVendor, FrameError, Restore},
 };
 use routes::{customers, me, reports, session};
 
@@ -126,6 +129,22 @@ impl EmulatedVendor for HolmState {
 
     fn frame_error(&self, error: FrameError) -> Response {
         error::frame_error(error)
+    }
+
+    fn fault_error(&self, status: StatusCode, retry_after_seconds: Option<u64>) -> Response {
+        faults::fault_error(status, retry_after_seconds)
+    }
+
+    fn tenant(&self, headers: &HeaderMap) -> Option<String> {
+        faults::tenant(self, headers)
+    }
+
+    fn snapshot(&self) -> std::collections::BTreeMap<String, Value> {
+        snapshot::snapshot(self)
+    }
+
+    fn restore(&self, files: &FixtureSet) -> Result<Restore<'_>, FixtureError> {
+        snapshot::restore(self, files)
     }
 }
 

@@ -31,11 +31,13 @@ pub mod config;
 pub mod delivery;
 pub mod error;
 pub mod events;
+pub mod faults;
 pub mod input;
 pub mod model;
 pub mod notify;
 pub mod routes;
 pub mod signature;
+pub mod snapshot;
 pub mod state;
 pub mod wire;
 
@@ -43,7 +45,7 @@ use std::sync::Arc;
 
 use axum::{
     extract::State,
-    http::{Method, Uri},
+    http::{HeaderMap, Method, StatusCode, Uri},
     middleware,
     response::Response,
 };
@@ -58,8 +60,9 @@ pub use state::PortalioState;
 
 use crate::{
     Vendor,
+    fixtures::{FixtureError, FixtureSet},
     routing::route_not_found,
-    vendor::{EmulatedVendor, FrameError},
+    vendor::{EmulatedVendor, FrameError, Restore},
 };
 use routes::{ai as ai_routes, catalog, change_orders, exchange, people, proposals, users, webhooks, zapier};
 
@@ -217,6 +220,22 @@ impl EmulatedVendor for PortalioState {
 
     fn frame_error(&self, error: FrameError) -> Response {
         error::frame_error(error)
+    }
+
+    fn fault_error(&self, status: StatusCode, _retry_after_seconds: Option<u64>) -> Response {
+        faults::fault_error(status)
+    }
+
+    fn tenant(&self, headers: &HeaderMap) -> Option<String> {
+        faults::tenant(self, headers)
+    }
+
+    fn snapshot(&self) -> std::collections::BTreeMap<String, Value> {
+        snapshot::snapshot(self)
+    }
+
+    fn restore(&self, files: &FixtureSet) -> Result<Restore<'_>, FixtureError> {
+        snapshot::restore(self, files)
     }
 }
 
