@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa_axum::router::OpenApiRouter;
 
-use crate::{clock::Clock, fixtures::FixtureSet, scheduler::Scheduler};
+use crate::{admin::ui::Panels, clock::Clock, fixtures::FixtureSet, scheduler::Scheduler};
 
 /// One emulated vendor API.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
@@ -139,5 +139,14 @@ pub trait EmulatedVendor: Send + Sync + 'static {
     /// its own `DefaultBodyLimit`, and [`crate::routing::Mount`] carries the limit.
     fn checks_body_size_itself(&self) -> bool {
         false
+    }
+
+    /// What the monitor page (`/_emulator/ui`) shows of this vendor beyond the journal:
+    /// its tenants and whatever else it keeps as tables whose buttons call its own
+    /// control-plane routes, and example requests that work now. `base_url` is how
+    /// the page's browser reaches the emulator (`http://localhost:8080`).
+    fn panels(&self, base_url: &str) -> Panels {
+        let _ = base_url;
+        Panels::default()
     }
 }

@@ -26,6 +26,7 @@ pub mod error;
 pub mod input;
 pub mod limits;
 pub mod model;
+mod monitor;
 pub mod org;
 pub mod origin;
 pub mod periods;
@@ -126,6 +127,10 @@ impl EmulatedVendor for HolmState {
 
     fn frame_error(&self, error: FrameError) -> Response {
         error::frame_error(error)
+    }
+
+    fn panels(&self, base_url: &str) -> crate::admin::ui::Panels {
+        monitor::panels(self, base_url)
     }
 }
 

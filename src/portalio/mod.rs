@@ -29,6 +29,7 @@ pub mod error;
 pub mod events;
 pub mod input;
 pub mod model;
+mod monitor;
 pub mod routes;
 pub mod signature;
 pub mod state;
@@ -140,6 +141,10 @@ impl EmulatedVendor for PortalioState {
 
     fn frame_error(&self, error: FrameError) -> Response {
         error::frame_error(error)
+    }
+
+    fn panels(&self, base_url: &str) -> crate::admin::ui::Panels {
+        monitor::panels(self, base_url)
     }
 }
 

@@ -20,6 +20,7 @@ pub mod error;
 pub mod input;
 pub mod limits;
 pub mod model;
+mod monitor;
 pub mod pagination;
 mod routes;
 pub mod state;
@@ -110,6 +111,10 @@ impl EmulatedVendor for PropalState {
     /// upload URL takes `--propal-max-upload-bytes`.
     fn checks_body_size_itself(&self) -> bool {
         true
+    }
+
+    fn panels(&self, base_url: &str) -> crate::admin::ui::Panels {
+        monitor::panels(self, base_url)
     }
 }
 
