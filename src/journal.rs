@@ -484,6 +484,46 @@ mod tests {
     }
 
     #[test]
+    fn credential_headers_keep_a_short_prefix_and_their_length() {
+        assert_eq!(mask("Bearer pp_live_0123456789"), "Bearer pp_l… [redacted, 18 characters]");
+        assert_eq!(mask("Session abc"), "Session … [redacted, 3 characters]");
+        assert_eq!(mask("G18yG+IhfOelZWQxe2NJsmNWKpHPPkWoaqwa9FWYK0M="), "G18y… [redacted, 44 characters]");
+        assert_eq!(mask("x"), "… [redacted, 1 character]");
+        let mut headers = HeaderMap::new();
+        headers.insert("x-mss-api-userkey", HeaderValue::from_static("G18yG+IhfOelZWQxe2NJ"));
+        headers.insert("x-mss-api-appid", HeaderValue::from_static("app_7f3c9a1e2b4d"));
+        headers.insert("accept", HeaderValue::from_static("application/json"));
+        let lines = redacted_headers(&headers);
+        let value = |name: &str| lines.iter().find(|h| h.name == name).unwrap().value.clone();
+        assert_eq!(value("x-mss-api-userkey"), "G18y… [redacted, 20 characters]");
+        assert_eq!(value("x-mss-api-appid"), "app_7f3c9a1e2b4d");
+        assert_eq!(value("accept"), "application/json");
+    }
+
+    #[test]
+    fn the_live_feed_counts_watchers_and_holds_at_most_its_backlog() {
+        let journal = Journal::new(10);
+        journal.push(entry("before", Vendor::Propal, 200));
+        let mut watch = journal.watch();
+        assert_eq!(journal.watchers(), 1);
+        for i in 0..10_000 {
+            journal.push(entry(&format!("r{i}"), Vendor::Propal, 200));
+        }
+        // A reader that never read holds only the backlog: it is told what it missed.
+        let missed = 10_000 - LIVE_BACKLOG as u64;
+        assert_eq!(watch.receiver.try_recv().unwrap_err(), broadcast::error::TryRecvError::Lagged(missed));
+        let mut kept = Vec::new();
+        while let Ok(entry) = watch.receiver.try_recv() {
+            kept.push(entry.id.clone());
+        }
+        assert_eq!(kept.len(), LIVE_BACKLOG);
+        assert_eq!(kept.first().unwrap(), &format!("r{missed}"));
+        assert_eq!(journal.len(), 10);
+        drop(watch);
+        assert_eq!(journal.watchers(), 0);
+    }
+
+    #[test]
     fn explain_header_is_ascii_without_newlines() {
         let denial = Denial::new("unknown_key", "key hash é\nabc");
         assert_eq!(denial.header_value().to_str().unwrap(), "unknown_key; key hash ??abc");

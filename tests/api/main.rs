@@ -7,6 +7,7 @@ mod openapi_check;
 
 mod admin;
 mod holm;
+mod monitor;
 mod portalio;
 mod propal;
 mod propal_audit;
