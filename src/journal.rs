@@ -189,7 +189,8 @@ pub struct HeaderLine {
 }
 
 /// Header-name fragments that mark a credential.
-const CREDENTIAL_NAMES: &[&str] = &["authorization", "cookie", "key", "token", "secret", "password", "signature", "session"];
+const CREDENTIAL_NAMES: &[&str] =
+    &["authorization", "cookie", "key", "token", "secret", "password", "signature", "session"];
 
 /// The request headers for the journal: a header that carries a credential (by its
 /// name: `Authorization`, `Cookie`, anything naming a key, token, secret, password,

@@ -141,7 +141,7 @@ async fn check_and_run(
                 trail.pass(step, detail.clone());
             }
             match refusal.compared.clone() {
-                Some(compared) => trail.fail_compared("signature", refusal.report.clone(), compared),
+                Some(compared) => trail.fail_compared("signature", refusal.report.clone(), *compared),
                 None => trail.fail("signature", refusal.report.clone()),
             }
             return PortalioError::Unauthorized { reason: refusal.failure.reason(), detail: refusal.detail }

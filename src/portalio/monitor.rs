@@ -57,8 +57,8 @@ fn examples(portalio: &PortalioState, base_url: &str) -> Vec<Example> {
         .all_accounts()
         .iter()
         .filter_map(|account| {
-            let data = account.data();
-            let user = data.users.values().find(|u| u.email_verified && u.subscription_active)?;
+            let owned = account.data();
+            let user = owned.users.values().find(|u| u.email_verified && u.subscription_active)?;
             let described =
                 Described { method: "GET", url: &signed_url, content_type: None, date: &date, user_key: Some(&user.user_key) };
             let (_, signed) = signature::sign_described(&described, &secret, portalio.settings.portalio_secret_encoding).ok()?;

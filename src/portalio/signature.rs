@@ -227,7 +227,7 @@ pub struct Refusal {
     pub passed: Vec<(&'static str, String)>,
     /// On a near miss: the canonical string the emulator signed and the one the
     /// client's signature matches, for the journal's side-by-side view.
-    pub compared: Option<Compared>,
+    pub compared: Option<Box<Compared>>,
 }
 
 /// A request whose signature holds.
@@ -389,7 +389,8 @@ pub fn verify(
     passed.push(("canonical_string", format!("the emulator signed \"{expected}\"")));
     let near = diagnose(target, &message, headers_seen.signature, &secret, settings);
     let (detail, report) = mismatch_texts(&expected, &message, near.as_ref(), headers_seen.app_id);
-    let compared = near.as_ref().map(|(_, client)| Compared { expected: expected.clone(), received: client.clone() });
+    let compared =
+        near.as_ref().map(|(_, client)| Box::new(Compared { expected: expected.clone(), received: client.clone() }));
     let mut refusal = refuse(Failure::SignatureMismatch(near.map(|(misses, _)| misses)), detail, report, &passed);
     refusal.compared = compared;
     Err(refusal)

@@ -27,9 +27,7 @@ pub fn panels(propal: &PropalState, base_url: &str) -> Panels {
                     format!("{live} usable of {}", keys.len()),
                     org.created_at.to_string(),
                 ],
-                actions: vec![
-                    Action::new("Delete", "DELETE", format!("/organizations/{}", org.id)).confirmed(),
-                ],
+                actions: vec![Action::new("Delete", "DELETE", format!("/organizations/{}", org.id)).confirmed()],
             }
         })
         .collect();

@@ -58,9 +58,8 @@ async fn behind_an_admin_token_the_page_opens_and_asks_for_it_and_its_data_needs
         assert_eq!(refused.status, StatusCode::UNAUTHORIZED, "{path}");
         assert_eq!(refused.json, json!({"error": "admin token required"}), "{path}");
     }
-    let panels = app
-        .send(request(Method::GET, "/_emulator/ui/panels", None, &[("authorization", "Bearer s3cret-token")]))
-        .await;
+    let panels =
+        app.send(request(Method::GET, "/_emulator/ui/panels", None, &[("authorization", "Bearer s3cret-token")])).await;
     assert_eq!(panels.status, StatusCode::OK, "{}", panels.text);
 }
 
@@ -82,7 +81,7 @@ async fn events(body: &mut Body, want: usize) -> Vec<(String, String)> {
             let mut event = (String::new(), String::new());
             for line in block.lines() {
                 if let Some(name) = line.strip_prefix("event: ") {
-                    event.0 = name.to_owned();
+                    name.clone_into(&mut event.0);
                 } else if let Some(data) = line.strip_prefix("data: ") {
                     event.1.push_str(data);
                 }
@@ -308,9 +307,11 @@ async fn each_vendors_tenant_table_creates_and_deletes_a_tenant_from_its_buttons
         let removed = press(&app, name, last).await;
         assert_eq!(removed.status, StatusCode::NO_CONTENT, "{name}: {}", removed.text);
         let gone = panels(&app).await;
-        let still = table(&gone, name, title)["rows"].as_array().unwrap().iter().any(|r| {
-            r["cells"][0] == id.as_str() && r["actions"][0]["label"] != "Enable API access"
-        });
+        let still = table(&gone, name, title)["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["cells"][0] == id.as_str() && r["actions"][0]["label"] != "Enable API access");
         assert!(!still, "{name}: the tenant is gone (or, for Holm, its API access is off)");
     }
 }
@@ -337,9 +338,8 @@ async fn holm_sessions_show_their_key_ip_lock_time_left_and_rate_budget_and_can_
     assert_eq!(row["cells"][5], "1 of 1 left this second");
 
     let token = opened.json["session_token"].as_str().unwrap();
-    let me = app
-        .send(request(Method::GET, "/holm/v1/me", None, &[("authorization", &format!("Session {token}"))]))
-        .await;
+    let me =
+        app.send(request(Method::GET, "/holm/v1/me", None, &[("authorization", &format!("Session {token}"))])).await;
     assert_eq!(me.status, StatusCode::OK, "{}", me.text);
     let all = panels(&app).await;
     assert_eq!(table(&all, "holm", "Sessions")["rows"][0]["cells"][5], "0 of 1 left this second");
@@ -348,9 +348,8 @@ async fn holm_sessions_show_their_key_ip_lock_time_left_and_rate_budget_and_can_
     assert_eq!(invalidate["label"], "Invalidate");
     assert_eq!(press(&app, "holm", &invalidate).await.status, StatusCode::NO_CONTENT);
     assert_eq!(table(&panels(&app).await, "holm", "Sessions")["rows"], json!([]));
-    let after = app
-        .send(request(Method::GET, "/holm/v1/me", None, &[("authorization", &format!("Session {token}"))]))
-        .await;
+    let after =
+        app.send(request(Method::GET, "/holm/v1/me", None, &[("authorization", &format!("Session {token}"))])).await;
     assert_eq!(after.status, StatusCode::UNAUTHORIZED, "{}", after.text);
 }
 

@@ -23,7 +23,7 @@ const el = (tag, attrs = {}, ...children) => {
     else if (name.startsWith("on")) node.addEventListener(name.slice(2), value);
     else if (value !== undefined && value !== null && value !== false) node.setAttribute(name, value === true ? "" : value);
   }
-  for (const child of children.flat()) {
+  for (const child of children.flat(Infinity)) {
     if (child !== null && child !== undefined) node.append(child instanceof Node ? child : String(child));
   }
   return node;
@@ -109,7 +109,7 @@ function row(entry) {
     el("td", { class: "mono path", title: entry.path + (entry.query ? "?" + entry.query : "") }, entry.path),
     el("td", { class: statusClass }, entry.status),
     el("td", { class: "mono" }, duration(entry.duration_us)),
-    el("td", { class: "reason" }, reason(entry)));
+    el("td", { class: "reason", title: reason(entry) }, reason(entry)));
 }
 
 function render() {
@@ -232,8 +232,8 @@ function step(s) {
   return el("li", { class: "step " + s.outcome },
     el("span", { class: "outcome" }, s.outcome === "pass" ? "pass" : "fail"), " ",
     el("strong", {}, s.step),
-    el("pre", { class: "step-detail" }, s.detail),
-    s.compared ? compared(s.compared) : null);
+    s.compared ? compared(s.compared) : null,
+    el("pre", { class: "step-detail" }, s.detail));
 }
 
 // Expected beside received, with the characters that differ marked.
