@@ -1,43 +1,79 @@
-# syntax=docker/dockerfile:1
+# vendor-emulator image: one statically linked binary on `scratch` (a few MB), run
+# as a non-root numeric user. Two ways to build it, one image definition:
 #
-# vendor-emulator image: a cargo-chef build (dependencies are compiled in their
-# own cached layer and rebuilt only when Cargo.toml or Cargo.lock change), then
-# a slim runtime that runs the one binary as a non-root user on 0.0.0.0:8080.
+#   docker build -t vendor-emulator .                    # from source, in the official Rust image
+#   docker build --target prebuilt -t vendor-emulator .  # package a binary built on this host:
+#       RUSTFLAGS="-C target-feature=+crt-static" \
+#         cargo build --release --target x86_64-unknown-linux-gnu --bin vendor-emulator
+#       mkdir -p target/docker && strip -o target/docker/vendor-emulator \
+#         target/x86_64-unknown-linux-gnu/release/vendor-emulator
+#     (needs no base image at all: air-gapped CI, machines that cannot pull; .ci/docker does this)
 #
-#   docker build -t vendor-emulator .
-#   docker run --rm -p 8080:8080 vendor-emulator
+#   docker run --rm -p 8080-8083:8080-8083 vendor-emulator
+#
+# The `prebuilt` stages come first so that the classic builder, which builds every
+# stage up to the target, never needs the Rust image for them.
 
-# --- toolchain + cargo-chef -------------------------------------------------
+ARG VERSION=0.1.0
+ARG SOURCE=local
+
+# --- the image, whatever built its binary -------------------------------------
+FROM scratch AS image
+ARG VERSION
+ARG SOURCE
+LABEL org.opencontainers.image.title="vendor-emulator" \
+      org.opencontainers.image.description="Faithful, stateful local emulator of the Portal.io, Propal and Holm Security Partner Portal APIs" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.source="${SOURCE}" \
+      org.opencontainers.image.licenses="MIT"
+# A directory the non-root user can write: the run file the health check reads.
+COPY --chown=10001:10001 docker/run/ /run/vendor-emulator/
+# The sandbox is kept in /data/state.json (EMULATOR_STATE_DIR): mount a named volume
+# there to keep it across container recreation (`docker run -v emulator-data:/data …`).
+COPY --chown=10001:10001 docker/data/ /data/
+VOLUME ["/data"]
+# Main listener and the three dedicated vendor listeners (Portal.io, Propal, Holm).
+ENV EMULATOR_BIND=0.0.0.0:8080 \
+    EMULATOR_PORTALIO_BIND=0.0.0.0:8081 \
+    EMULATOR_PROPAL_BIND=0.0.0.0:8082 \
+    EMULATOR_HOLM_BIND=0.0.0.0:8083 \
+    EMULATOR_RUN_FILE=/run/vendor-emulator/listening.json \
+    EMULATOR_STATE_DIR=/data \
+    EMULATOR_LOG_FORMAT=json
+EXPOSE 8080 8081 8082 8083
+USER 10001:10001
+# The server writes its listening line to EMULATOR_RUN_FILE and /_emulator/health needs
+# no admin token, so the check finds the server whatever flags the container got.
+HEALTHCHECK --interval=2s --timeout=2s --start-period=1s --retries=3 CMD ["/vendor-emulator", "healthcheck"]
+ENTRYPOINT ["/vendor-emulator"]
+
+# --- a binary built on the host ------------------------------------------------
+FROM image AS prebuilt
+COPY target/docker/vendor-emulator /vendor-emulator
+
+# --- the Compose example's client (see examples/compose.yaml) ------------------
+FROM scratch AS compose-client
+COPY target/docker/compose_client /compose_client
+USER 10001:10001
+ENTRYPOINT ["/compose_client"]
+
+# --- from source: cargo-chef caches the dependencies in their own layer ----------
 FROM rust:1-slim-bookworm AS chef
 RUN cargo install cargo-chef --locked
 WORKDIR /app
 
-# --- the dependency recipe (Cargo.toml, Cargo.lock, target list) ------------
 FROM chef AS planner
 COPY . .
 RUN cargo chef prepare --recipe-path recipe.json
 
-# --- build: dependencies first (cached), then the crate ----------------------
 FROM chef AS builder
+ENV RUSTFLAGS="-C target-feature=+crt-static"
 COPY --from=planner /app/recipe.json recipe.json
-RUN cargo chef cook --release --locked --recipe-path recipe.json
+RUN cargo chef cook --release --locked --target x86_64-unknown-linux-gnu --recipe-path recipe.json
 COPY . .
-RUN cargo build --release --locked --bin vendor-emulator \
-    && cp target/release/vendor-emulator /usr/local/bin/vendor-emulator
+RUN cargo build --release --locked --target x86_64-unknown-linux-gnu --bin vendor-emulator \
+    && strip target/x86_64-unknown-linux-gnu/release/vendor-emulator
 
-# --- runtime -----------------------------------------------------------------
-FROM debian:bookworm-slim AS runtime
-RUN groupadd --system --gid 10001 emulator \
-    && useradd --system --uid 10001 --gid emulator --no-create-home --home-dir /nonexistent \
-        --shell /usr/sbin/nologin emulator
-COPY --from=builder /usr/local/bin/vendor-emulator /usr/local/bin/vendor-emulator
-USER emulator:emulator
-ENV EMULATOR_BIND=0.0.0.0:8080 \
-    EMULATOR_RUN_FILE=/tmp/vendor-emulator.json
-EXPOSE 8080
-# The server writes its listening line to EMULATOR_RUN_FILE, and /_emulator/health
-# needs no admin token, so `vendor-emulator healthcheck` finds the server whatever
-# flags the container was started with (`docker run IMAGE --bind … --admin-token …`);
-# the image needs no curl.
-HEALTHCHECK --interval=10s --timeout=6s --start-period=2s --retries=3 CMD ["vendor-emulator", "healthcheck"]
-ENTRYPOINT ["vendor-emulator"]
+# --- the default target ---------------------------------------------------------
+FROM image AS runtime
+COPY --from=builder /app/target/x86_64-unknown-linux-gnu/release/vendor-emulator /vendor-emulator

@@ -29,10 +29,12 @@ use crate::{
     Config, Vendor,
     admin::openapi::ApiDocs,
     clock::Clock,
-    fixtures::FixtureSet,
+    faults::Faults,
+    fixtures::FixtureError,
     head_guard::{GuardedListener, Peer},
     holm::{self, HolmState},
     journal::{self, Denial, Journal, Recorder},
+    persist::StateDir,
     portalio::{self, PortalioState},
     propal::{self, PropalState},
     routing::{self, Dispatcher, Listener, MountedVendor},
@@ -49,6 +51,22 @@ pub struct VendorSettings {
     pub propal: propal::config::Settings,
     #[command(flatten)]
     pub holm: holm::config::Settings,
+}
+
+/// `vendor-emulator sign <vendor>`: the vendors whose requests are signed.
+#[derive(Debug, clap::Subcommand)]
+pub enum SignCommand {
+    /// A Portal.io request (HMAC-SHA256 over the canonical string).
+    Portalio(portalio::cli::SignArgs),
+}
+
+impl SignCommand {
+    /// The canonical string and signature as text, or why the request cannot be signed.
+    pub fn run(&self) -> Result<String, String> {
+        match self {
+            SignCommand::Portalio(args) => portalio::cli::run(args),
+        }
+    }
 }
 
 /// Builds every vendor, in [`Vendor::ALL`] order: the one place that names them.
@@ -79,14 +97,18 @@ pub struct AppState {
     pub vendors: Arc<[Arc<dyn EmulatedVendor>]>,
     /// The OpenAPI documents, assembled once the routers are built.
     pub docs: Arc<OnceLock<ApiDocs>>,
+    /// Fault rules (`/_emulator/faults`).
+    pub faults: Faults,
+    /// `--state-dir`, when given.
+    pub state_dir: Option<StateDir>,
 }
 
 impl AppState {
     /// Loads the fixtures (embedded or `--fixtures`) and builds every vendor.
     pub fn new(config: Config) -> anyhow::Result<Self> {
         let fixtures = match &config.fixtures {
-            Some(dir) => FixtureSet::with_dir(dir)?,
-            None => FixtureSet::embedded(),
+            Some(path) => crate::snapshot::load_fixtures(path).map_err(crate::snapshot::locate)?,
+            None => crate::fixtures::FixtureSet::embedded(),
         };
         let clock = Clock::default();
         let scheduler = Scheduler::new(clock.clone());
@@ -96,17 +118,28 @@ impl AppState {
             fixtures: &fixtures,
             seed: config.seed,
         };
-        let vendors = build_vendors(&context, &config.vendors)?;
+        // A fixture error inside a state document given as --fixtures names the document.
+        let vendors = build_vendors(&context, &config.vendors).map_err(|e| match e.downcast::<FixtureError>() {
+            Ok(fixture) => crate::snapshot::locate(fixture).into(),
+            Err(other) => other,
+        })?;
         debug_assert!(vendors.iter().map(|v| v.vendor()).eq(Vendor::ALL), "vendors are built in Vendor::ALL order");
-        Ok(Self {
+        let state_dir = config.state_dir.as_deref().map(StateDir::new);
+        let state = Self {
             journal: Journal::new(config.journal_capacity),
+            faults: Faults::new(clock.clone(), config.seed),
             config: Arc::new(config),
             clock,
             scheduler,
             started: Instant::now(),
             vendors: vendors.into(),
             docs: Arc::new(OnceLock::new()),
-        })
+            state_dir,
+        };
+        if let Some(dir) = &state.state_dir {
+            dir.load(&state)?;
+        }
+        Ok(state)
     }
 
     /// One vendor.
@@ -117,6 +150,7 @@ impl AppState {
     /// Puts one vendor back to its fixtures, atomically, and drops its pending jobs.
     pub fn reset(&self, vendor: Vendor) {
         self.scheduler.cancel(vendor);
+        self.faults.clear_vendor(vendor);
         self.vendor(vendor).reset();
     }
 
@@ -255,6 +289,7 @@ impl App {
             admin: self.admin.clone(),
             hosts: Arc::clone(&self.hosts),
             max_body_bytes: self.state.config.max_body_bytes,
+            faults: self.state.faults.clone(),
         };
         // The recorder wraps the dispatcher, so it sees every answer; it also writes
         // the request log line (with credentials redacted), in place of a trace layer
@@ -267,10 +302,11 @@ impl App {
 }
 
 /// Copies the guarded connection's peer into `ConnectInfo<SocketAddr>`, which the
-/// journal and the vendors read.
+/// journal and the vendors read, and its fault switch into the extensions.
 async fn peer_as_connect_info(mut request: Request) -> Request {
-    if let Some(ConnectInfo(Peer(peer))) = request.extensions().get::<ConnectInfo<Peer>>().copied() {
+    if let Some(ConnectInfo(Peer(peer, fault))) = request.extensions().get::<ConnectInfo<Peer>>().cloned() {
         request.extensions_mut().insert(ConnectInfo(peer));
+        request.extensions_mut().insert(fault);
     }
     request
 }
@@ -327,6 +363,8 @@ pub async fn serve(
 ) -> anyhow::Result<()> {
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let background = app.state.scheduler.run_in_background();
+    let every = std::time::Duration::from_secs_f64(app.state.config.state_flush_seconds);
+    let flusher = app.state.state_dir.as_ref().map(|dir| dir.spawn_flusher(app.state.clone(), every));
     let mut servers = tokio::task::JoinSet::new();
     let mut all = vec![(app.router(), listeners.main)];
     all.extend(listeners.dedicated.into_iter().map(|(vendor, listener)| (app.dedicated_router(vendor), listener)));
@@ -351,6 +389,12 @@ pub async fn serve(
         result.context("listener task")?.context("serving")?;
     }
     background.abort();
+    if let Some(flusher) = flusher {
+        flusher.abort();
+    }
+    if let Some(dir) = &app.state.state_dir {
+        dir.flush(&app.state).context("writing --state-dir on shutdown")?;
+    }
     Ok(())
 }
 

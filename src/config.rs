@@ -39,14 +39,7 @@ pub enum Command {
     },
     /// Print the canonical string and signature for a described request (for debugging a signer).
     #[command(subcommand)]
-    Sign(SignCommand),
-}
-
-/// `sign <vendor>`: the vendors that sign requests.
-#[derive(Debug, Subcommand)]
-pub enum SignCommand {
-    /// A Portal.io request (HMAC-SHA256 over the canonical string).
-    Portalio(crate::portalio::cli::SignArgs),
+    Sign(crate::app::SignCommand),
 }
 
 /// How the server runs. `Config::for_tests()` gives the defaults without reading the process environment.
@@ -86,7 +79,14 @@ pub struct Config {
     /// Load fixtures from this directory instead of the embedded set (a vendor folder present there replaces that vendor's).
     #[arg(long, env = "EMULATOR_FIXTURES")]
     pub fixtures: Option<PathBuf>,
-    /// Make every generated id, key and token deterministic.
+    /// Keep the state in DIR/state.json across restarts: loaded at start (the fixtures
+    /// when absent), written back while it changes and on a graceful shutdown.
+    #[arg(long, env = "EMULATOR_STATE_DIR")]
+    pub state_dir: Option<PathBuf>,
+    /// With `--state-dir`: write the state at most this often (seconds) while it changes.
+    #[arg(long, env = "EMULATOR_STATE_FLUSH_SECONDS", default_value_t = 5.0, value_parser = flush_seconds)]
+    pub state_flush_seconds: f64,
+    /// Make every generated id, key and token (and fault-rule probabilities) deterministic.
     #[arg(long, env = "EMULATOR_SEED")]
     pub seed: Option<u64>,
     /// Require `Authorization: Bearer <token>` on `/_emulator` (except `/_emulator/health`).
@@ -133,6 +133,16 @@ impl Config {
             Vendor::Propal => self.propal_bind,
             Vendor::Holm => self.holm_bind,
         }
+    }
+}
+
+/// A flush interval: a positive number of seconds, at most a day.
+fn flush_seconds(text: &str) -> Result<f64, String> {
+    let seconds: f64 = text.parse().map_err(|_| format!("`{text}` is not a number of seconds"))?;
+    if seconds > 0.0 && seconds <= 86_400.0 {
+        Ok(seconds)
+    } else {
+        Err(format!("`{text}` is not between 0 (excluded) and 86400 seconds"))
     }
 }
 

@@ -108,6 +108,48 @@ impl FixtureSet {
         Ok(set)
     }
 
+    /// Files held in memory (a state document), by vendor and name; `display` names
+    /// each file in errors. Vendors not given fall back to nothing, not the embedded set.
+    pub fn from_texts(
+        texts: BTreeMap<Vendor, BTreeMap<String, String>>,
+        display: impl Fn(Vendor, &str) -> String,
+    ) -> Self {
+        let files = texts
+            .into_iter()
+            .map(|(vendor, files)| {
+                let files = files
+                    .into_iter()
+                    .map(|(name, text)| {
+                        let display_name = display(vendor, &name);
+                        (name, FixtureFile { display_name, text })
+                    })
+                    .collect();
+                (vendor, files)
+            })
+            .collect();
+        Self { files }
+    }
+
+    /// This set with `other`'s vendors replacing its own (a vendor's files whole).
+    #[must_use]
+    pub fn overlaid_with(mut self, other: FixtureSet) -> Self {
+        self.files.extend(other.files);
+        self
+    }
+
+    /// The vendors this set has files for.
+    pub fn vendors(&self) -> impl Iterator<Item = Vendor> + '_ {
+        self.files.keys().copied()
+    }
+
+    /// Like [`FixtureSet::parse`], but a missing file is `None` (files added to the format later).
+    pub fn parse_optional<T: DeserializeOwned>(&self, vendor: Vendor, name: &str) -> Result<Option<T>, FixtureError> {
+        match self.files.get(&vendor).and_then(|files| files.get(name)) {
+            Some(file) => parse_text(&file.display_name, &file.text).map(Some),
+            None => Ok(None),
+        }
+    }
+
     /// Parses `vendor/name` into `T`; a missing file is an error.
     pub fn parse<T: DeserializeOwned>(&self, vendor: Vendor, name: &str) -> Result<T, FixtureError> {
         let file = self

@@ -39,7 +39,10 @@ use tokio::{
 };
 use tower::ServiceExt;
 
-use crate::vendor::FrameError;
+use crate::{
+    faults::connection::{ConnectionFault, Sabotage, cut_head},
+    vendor::FrameError,
+};
 
 /// The most request bytes kept to tell which vendor a refused request was for.
 const CAPTURE: usize = 64 * 1024;
@@ -51,14 +54,15 @@ const DRAIN_BYTES: usize = 8 * 1024 * 1024;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct HeadRefused(pub FrameError);
 
-/// The peer of a guarded connection (`ConnectInfo<Peer>`); the serving code copies
-/// it into `ConnectInfo<SocketAddr>`, which the rest of the emulator reads.
-#[derive(Clone, Copy, Debug)]
-pub struct Peer(pub SocketAddr);
+/// The peer of a guarded connection (`ConnectInfo<Peer>`), and the connection's fault
+/// switch; the serving code copies the address into `ConnectInfo<SocketAddr>`, which
+/// the rest of the emulator reads, and the switch into the request's extensions.
+#[derive(Clone, Debug)]
+pub struct Peer(pub SocketAddr, pub ConnectionFault);
 
 impl Connected<IncomingStream<'_, GuardedListener>> for Peer {
     fn connect_info(stream: IncomingStream<'_, GuardedListener>) -> Self {
-        *stream.remote_addr()
+        stream.remote_addr().clone()
     }
 }
 
@@ -80,11 +84,14 @@ impl Listener for GuardedListener {
 
     async fn accept(&mut self) -> (Self::Io, Self::Addr) {
         let (stream, peer) = Listener::accept(&mut self.listener).await;
-        (Guarded::new(stream, peer, self.router.clone()), Peer(peer))
+        let fault = ConnectionFault::default();
+        let mut guarded = Guarded::new(stream, peer, self.router.clone());
+        guarded.fault = fault.clone();
+        (guarded, Peer(peer, fault))
     }
 
     fn local_addr(&self) -> io::Result<Self::Addr> {
-        self.listener.local_addr().map(Peer)
+        self.listener.local_addr().map(|addr| Peer(addr, ConnectionFault::default()))
     }
 }
 
@@ -119,11 +126,25 @@ pub struct Guarded<IO> {
     /// A response has been written since the last read: the next read starts a request.
     answered: bool,
     writes: Writes,
+    /// Armed by a fault rule: break the connection instead of writing the next answer.
+    fault: ConnectionFault,
 }
 
 impl<IO> Guarded<IO> {
     pub fn new(io: IO, peer: SocketAddr, router: Router) -> Self {
-        Self { io, peer, router, head: Vec::new(), answered: false, writes: Writes::Through }
+        let fault = ConnectionFault::default();
+        Self { io, peer, router, head: Vec::new(), answered: false, writes: Writes::Through, fault }
+    }
+}
+
+/// A stream that can be closed abortively (a TCP RST on close).
+pub trait Abortive {
+    fn abort_on_close(&self);
+}
+
+impl Abortive for TcpStream {
+    fn abort_on_close(&self) {
+        let _ = self.set_zero_linger();
     }
 }
 
@@ -186,7 +207,7 @@ async fn answer(router: Router, request: Request) -> Vec<u8> {
     out
 }
 
-impl<IO: AsyncRead + AsyncWrite + Unpin> Guarded<IO> {
+impl<IO: AsyncRead + AsyncWrite + Abortive + Unpin> Guarded<IO> {
     /// Moves the replacement answer along; `Ready` once it is written and drained.
     fn poll_answer(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         loop {
@@ -242,9 +263,23 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> AsyncRead for Guarded<IO> {
     }
 }
 
-impl<IO: AsyncRead + AsyncWrite + Unpin> AsyncWrite for Guarded<IO> {
+impl<IO: AsyncRead + AsyncWrite + Abortive + Unpin> AsyncWrite for Guarded<IO> {
     fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, bytes: &[u8]) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
+        match this.fault.armed() {
+            Some(Sabotage::Reset) => {
+                this.fault.disarm();
+                this.io.abort_on_close();
+                return Poll::Ready(Err(io::ErrorKind::ConnectionReset.into()));
+            }
+            Some(Sabotage::PartialHeaders) => {
+                let cut = cut_head(bytes);
+                ready!(Pin::new(&mut this.io).poll_write(cx, cut))?;
+                this.fault.disarm();
+                return Poll::Ready(Err(io::ErrorKind::ConnectionAborted.into()));
+            }
+            None => {}
+        }
         if !matches!(this.writes, Writes::Through) {
             // The rest of hyper's own refusal: already replaced.
             return Poll::Ready(Ok(bytes.len()));

@@ -57,6 +57,20 @@ impl IdGen {
     }
 }
 
+/// A number drawn from some texts (a restored state's files): mixed into `--seed`
+/// after a restore, so ids generated next differ from the restored ones yet stay
+/// the same for the same state.
+pub fn salt<'a>(texts: impl IntoIterator<Item = &'a str>) -> u64 {
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    for text in texts {
+        hasher.update(text.as_bytes());
+        hasher.update([0]);
+    }
+    let digest = hasher.finalize();
+    u64::from_le_bytes(digest[..8].try_into().expect("a SHA-256 digest has 8 bytes"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

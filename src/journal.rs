@@ -379,7 +379,8 @@ pub async fn record(State(recorder): State<Recorder>, mut request: Request, next
         if recorder.explain {
             response.headers_mut().insert(EXPLAIN.clone(), denial.header_value());
         }
-        if !trail.steps().iter().any(|s| s.outcome == Outcome::Fail) {
+        // A step already named after the denial (an injected fault's) is its record.
+        if !trail.steps().iter().any(|s| s.outcome == Outcome::Fail || s.step == denial.reason) {
             trail.fail(&denial.reason, denial.detail.clone());
         }
     }

@@ -16,6 +16,10 @@
 //! - [`journal`]: the request journal, the decision trail and the `X-Emulator-Explain` header.
 //! - [`fixtures`]: embedded and `--fixtures DIR` fixture files, with precise load errors.
 //! - [`store`]: the swappable snapshot that makes a reset atomic.
+//! - [`faults`]: fault rules (a status, a delay, a reset connection, a truncated head)
+//!   for the requests they match, applied by the dispatcher.
+//! - [`snapshot`]: the whole state as a document of fixture files (export, restore).
+//! - [`persist`]: `--state-dir`: the state loaded at start and written back atomically.
 //! - [`admin`]: the control plane under `/_emulator` (each vendor's own part is in its
 //!   folder) and the OpenAPI documents assembled from the routers.
 //! - [`head_guard`]: answers the requests whose head hyper refuses (414, 431) in the vendor's shape.
@@ -31,16 +35,19 @@ pub mod admin;
 pub mod app;
 pub mod clock;
 pub mod config;
+pub mod faults;
 pub mod fixtures;
 pub mod head_guard;
 pub mod healthcheck;
 pub mod holm;
 pub mod ids;
 pub mod journal;
+pub mod persist;
 pub mod portalio;
 pub mod propal;
 pub mod routing;
 pub mod scheduler;
+pub mod snapshot;
 pub mod store;
 pub mod vendor;
 

@@ -8,7 +8,7 @@ use clap::{CommandFactory, FromArgMatches, parser::ValueSource};
 use tracing_subscriber::{EnvFilter, fmt};
 use vendor_emulator::{
     app,
-    config::{Cli, Command, Config, LogFormat, SignCommand},
+    config::{Cli, Command, Config, LogFormat},
     healthcheck,
 };
 
@@ -33,7 +33,7 @@ async fn main() -> anyhow::Result<()> {
             writeln!(stdout)?;
             return Ok(());
         }
-        Some(Command::Sign(SignCommand::Portalio(args))) => match vendor_emulator::portalio::cli::run(&args) {
+        Some(Command::Sign(command)) => match command.run() {
             Ok(text) => {
                 write!(std::io::stdout().lock(), "{text}")?;
                 return Ok(());

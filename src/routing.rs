@@ -29,6 +29,7 @@ use tower::ServiceExt;
 
 use crate::{
     Vendor,
+    faults::Faults,
     head_guard::HeadRefused,
     journal::Denial,
     vendor::{EmulatedVendor, FrameError},
@@ -104,6 +105,8 @@ pub struct Dispatcher {
     /// Lower-case host name (no port) → vendor: real hosts plus aliases.
     pub hosts: Arc<HashMap<String, Vendor>>,
     pub max_body_bytes: usize,
+    /// Fault rules, checked after the frame's own refusals, before the vendor.
+    pub faults: Faults,
 }
 
 /// The handler behind every listener.
@@ -176,7 +179,18 @@ impl Dispatcher {
             *request.uri_mut() = strip_prefix(&original_uri, prefix);
         }
         request.extensions_mut().insert(Mount { vendor, prefix, original_uri, max_body_bytes: self.max_body_bytes });
-        let mut response = mounted.router.clone().oneshot(request).await.unwrap_or_else(|e| match e {});
+        let fired = self
+            .faults
+            .check(vendor, request.method(), request.uri().path(), || mounted.vendor.tenant(request.headers()));
+        let mut response = match fired {
+            Some(fired) => crate::faults::inject(fired, mounted.vendor.as_ref(), request, mounted.router.clone()).await,
+            None => mounted.router.clone().oneshot(request).await.unwrap_or_else(|e| match e {}),
+        };
+        // axum's method router adds `Allow` after every layer, also to the vendor's 404
+        // that replaced its 405; only a real 405 keeps it.
+        if response.status() != StatusCode::METHOD_NOT_ALLOWED {
+            response.headers_mut().remove(header::ALLOW);
+        }
         response.extensions_mut().insert(vendor);
         response
     }

@@ -2,14 +2,22 @@
 //! and real host names are data), [`EmulatedVendor`] is what the frame asks of it,
 //! and [`VendorContext`] is what the frame gives it when it is built.
 
-use std::{fmt, str::FromStr, sync::Arc};
+use std::{collections::BTreeMap, fmt, str::FromStr, sync::Arc};
 
-use axum::response::Response;
+use axum::{
+    http::{HeaderMap, StatusCode},
+    response::Response,
+};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa_axum::router::OpenApiRouter;
 
-use crate::{admin::ui::Panels, clock::Clock, fixtures::FixtureSet, scheduler::Scheduler};
+use crate::{
+    admin::ui::Panels,
+    clock::Clock,
+    fixtures::{FixtureError, FixtureSet},
+    scheduler::Scheduler,
+};
 
 /// One emulated vendor API.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
@@ -148,5 +156,40 @@ pub trait EmulatedVendor: Send + Sync + 'static {
     fn panels(&self, base_url: &str) -> Panels {
         let _ = base_url;
         Panels::default()
+    }
+
+    /// The vendor's own error answer for a status a fault rule injects (500, 502, 503,
+    /// 429, …): its error body (which may carry the wait, as Holm's 429 does); the frame
+    /// adds the `Retry-After` header itself.
+    fn fault_error(&self, status: StatusCode, retry_after_seconds: Option<u64>) -> Response;
+
+    /// The tenant (organization, account) a request acts for, told from its credential
+    /// headers alone with a read-only lookup (no rate budget spent, nothing recorded),
+    /// as the journal's `account` shows it; `None` when the headers do not say.
+    /// Fault rules scoped to a tenant use it.
+    fn tenant(&self, headers: &HeaderMap) -> Option<String>;
+
+    /// The whole state as fixture files (file name → content), in a stable order, so
+    /// that loading them (`--fixtures`, [`EmulatedVendor::restore`]) gives the same
+    /// state back. Keys the vendor stores hashed stay hashes.
+    fn snapshot(&self) -> BTreeMap<String, Value>;
+
+    /// Checks and builds a state from fixture files without touching the current one;
+    /// committing the answer swaps it in at once, like a reset. The fixtures a reset
+    /// returns to stay the ones the emulator started with.
+    fn restore(&self, files: &FixtureSet) -> Result<Restore<'_>, FixtureError>;
+}
+
+/// A state built by [`EmulatedVendor::restore`], waiting to be swapped in.
+pub struct Restore<'a>(Box<dyn FnOnce() + Send + 'a>);
+
+impl<'a> Restore<'a> {
+    pub fn new(swap: impl FnOnce() + Send + 'a) -> Self {
+        Self(Box::new(swap))
+    }
+
+    /// Swaps the built state in.
+    pub fn commit(self) {
+        (self.0)();
     }
 }

@@ -6,10 +6,12 @@
 mod clock;
 pub mod dto;
 pub mod error;
+mod faults;
 mod health;
 mod journal;
 pub mod openapi;
 mod reset;
+mod state;
 pub mod ui;
 
 use std::sync::Arc;
@@ -38,12 +40,20 @@ pub fn router(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
         .routes(routes!(reset::reset_vendor))
         .routes(routes!(journal::list_journal, journal::clear_journal))
         .routes(routes!(journal::get_journal_entry))
+        .routes(routes!(faults::create_fault, faults::list_faults, faults::clear_faults))
+        .routes(routes!(faults::get_fault, faults::delete_fault))
         .routes(routes!(ui::live::live_journal))
         .routes(routes!(ui::page::get_page))
         .routes(routes!(ui::panels::get_panels))
         .routes(routes!(openapi::get_openapi))
         .routes(routes!(openapi::get_vendor_openapi))
         .with_state(state.clone());
+    // A state document may be large; every other control-plane body keeps axum's default limit.
+    let state_routes = OpenApiRouter::new()
+        .routes(routes!(state::export_state, state::restore_state))
+        .layer(axum::extract::DefaultBodyLimit::max(state::MAX_STATE_BYTES))
+        .with_state(state.clone());
+    documented = documented.merge(state_routes);
     for vendor in state.vendors.iter() {
         documented = documented.nest(&format!("/_emulator/{}", vendor.vendor()), Arc::clone(vendor).admin());
     }

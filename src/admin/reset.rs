@@ -1,6 +1,7 @@
 //! `POST /_emulator/reset` and `POST /_emulator/reset/{vendor}`: back to the
 //! fixtures. Each vendor swaps in a freshly built store in one step, so no request
-//! sees half a reset; the clock and the journal are left as they are.
+//! sees half a reset; fault rules go (the vendor's, or all of them); the clock and
+//! the journal are left as they are.
 
 use axum::{Json, extract::Path, extract::State};
 use serde::Serialize;
@@ -20,6 +21,7 @@ pub struct ResetDone {
     responses((status = 200, description = "Every vendor reset", body = ResetDone)))]
 pub async fn reset_all(State(state): State<AppState>) -> Json<ResetDone> {
     let reset: Vec<Vendor> = state.vendors.iter().map(|v| v.vendor()).collect();
+    state.faults.clear();
     for vendor in &reset {
         state.reset(*vendor);
     }

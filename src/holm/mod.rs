@@ -23,6 +23,7 @@ pub mod auth;
 pub mod config;
 pub mod data;
 pub mod error;
+pub mod faults;
 pub mod input;
 pub mod limits;
 pub mod model;
@@ -34,13 +35,14 @@ mod routes;
 pub mod scope;
 pub mod secret;
 pub mod sessions;
+pub mod snapshot;
 pub mod state;
 
 use std::sync::Arc;
 
 use axum::{
     extract::State,
-    http::{Method, Uri},
+    http::{HeaderMap, Method, StatusCode, Uri},
     middleware,
     response::Response,
 };
@@ -55,8 +57,9 @@ pub use state::HolmState;
 
 use crate::{
     Vendor,
+    fixtures::{FixtureError, FixtureSet},
     routing::route_not_found,
-    vendor::{EmulatedVendor, FrameError},
+    vendor::{EmulatedVendor, FrameError, Restore},
 };
 use routes::{customers, me, reports, session};
 
@@ -131,6 +134,22 @@ impl EmulatedVendor for HolmState {
 
     fn panels(&self, base_url: &str) -> crate::admin::ui::Panels {
         monitor::panels(self, base_url)
+    }
+
+    fn fault_error(&self, status: StatusCode, retry_after_seconds: Option<u64>) -> Response {
+        faults::fault_error(status, retry_after_seconds)
+    }
+
+    fn tenant(&self, headers: &HeaderMap) -> Option<String> {
+        faults::tenant(self, headers)
+    }
+
+    fn snapshot(&self) -> std::collections::BTreeMap<String, Value> {
+        snapshot::snapshot(self)
+    }
+
+    fn restore(&self, files: &FixtureSet) -> Result<Restore<'_>, FixtureError> {
+        snapshot::restore(self, files)
     }
 }
 

@@ -8,7 +8,7 @@ use jiff::{Timestamp, civil::Date};
 use serde::{Deserialize, Serialize};
 
 /// `fixtures/holm/organizations.json`.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct OrganizationsFile {
     pub organizations: Vec<Organization>,
@@ -24,6 +24,24 @@ pub struct Organization {
     pub organization_key_hash: Option<String>,
     pub partnerships: Vec<Partnership>,
     pub keys: Vec<ApiKeyRecord>,
+    /// Live sessions, by token hash: written by state exports; absent in hand-made fixtures.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sessions: Vec<SessionRecord>,
+}
+
+/// A live session as a state export keeps it: the token's hash, never the token.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct SessionRecord {
+    pub id: String,
+    pub token_hash: String,
+    pub key_id: String,
+    /// The client IP it is locked to; null when it has no lock.
+    pub ip: Option<std::net::IpAddr>,
+    pub created_at: Timestamp,
+    pub expires_at: Timestamp,
+    #[serde(default)]
+    pub last_used_at: Option<Timestamp>,
 }
 
 /// One partnership (portal) of an organization.
@@ -64,24 +82,27 @@ pub struct ApiKeyRecord {
     #[serde(default)]
     pub rotated_at: Option<Timestamp>,
     pub revoked_at: Option<Timestamp>,
+    /// Written by state exports; absent in hand-made fixtures.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_used_at: Option<Timestamp>,
 }
 
 /// `fixtures/holm/raw_credentials.json`: the raw values, for `/_emulator/credentials` only.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawCredentialsFile {
     pub organization_keys: Vec<RawOrganizationKey>,
     pub api_keys: Vec<RawApiKey>,
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawOrganizationKey {
     pub organization_id: String,
     pub organization_key: String,
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawApiKey {
     pub id: String,
@@ -124,14 +145,14 @@ impl Product {
 }
 
 /// `fixtures/holm/customers.json`.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct CustomersFile {
     pub customers: Vec<CustomerRecord>,
 }
 
 /// One customer (a Security Center account) of a partnership, with its history.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct CustomerRecord {
     pub id: String,
@@ -165,7 +186,7 @@ pub struct Contract {
 }
 
 /// Usage samples of one product: `values[i]` was measured on `start + i * every_days`.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct UsageSeries {
     pub product: Product,
@@ -175,7 +196,7 @@ pub struct UsageSeries {
 }
 
 /// Engagement samples (reference §6, S10): `series[i]` measured on `start + i * every_days`.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct EngagementSeries {
     pub start: Date,
@@ -193,7 +214,7 @@ pub struct EngagementSeries {
 
 /// A churn-risk signal the portal raises (reference §6, S9): inactive scanner
 /// appliances and failed scans.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Signal {
     #[serde(rename = "type")]

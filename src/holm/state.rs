@@ -17,8 +17,9 @@ use serde_json::{Value, json};
 use super::{
     config::Settings,
     data::PartnerData,
+    limits::RateWindow,
     model::{CustomersFile, Organization, OrganizationsFile, RawCredentialsFile},
-    org::{Key, Org, OrgInner},
+    org::{Key, Org, OrgInner, Session},
     origin::parse_rules,
     secret::{SecretHash, key_prefix},
 };
@@ -37,13 +38,13 @@ pub struct HolmState {
     pub clock: Clock,
     pub settings: Settings,
     fixtures: Arc<Fixtures>,
-    seed: Option<u64>,
-    store: Swappable<Store>,
+    pub(super) seed: Option<u64>,
+    pub(super) store: Swappable<Store>,
 }
 
 /// The parsed fixture set, kept to rebuild the store on reset.
 #[derive(Debug)]
-struct Fixtures {
+pub(super) struct Fixtures {
     organizations: Vec<Organization>,
     data: Arc<PartnerData>,
     /// Raw values by organization id and key id, for `/_emulator/credentials` only.
@@ -66,6 +67,10 @@ pub struct Store {
     /// Customers, usage, engagement and churn signals (fixture data, read-only).
     pub data: Arc<PartnerData>,
     pub ids: IdGen,
+    /// The raw fixture values this store was built with, by organization id and key
+    /// id, for `/_emulator/credentials` only.
+    pub(super) raw_org_keys: Arc<HashMap<String, String>>,
+    pub(super) raw_api_keys: Arc<HashMap<String, String>>,
 }
 
 impl HolmState {
@@ -93,14 +98,14 @@ impl HolmState {
         orgs.sort_by(|a, b| a.id.cmp(&b.id));
         let organizations: Vec<Value> =
             orgs.iter()
-                .filter(|org| self.fixtures.raw_org_keys.contains_key(&org.id))
+                .filter(|org| store.raw_org_keys.contains_key(&org.id))
                 .map(|org| {
                     let inner = org.lock();
                     let keys: Vec<Value> = inner
                         .keys
                         .iter()
                         .filter_map(|key| {
-                            let raw = self.fixtures.raw_api_keys.get(&key.id)?;
+                            let raw = store.raw_api_keys.get(&key.id)?;
                             let raw = key.hash.matches(&SecretHash::of(raw)).then_some(raw);
                             Some(json!({
                                 "id": key.id, "api_key": raw, "name": key.name,
@@ -109,7 +114,7 @@ impl HolmState {
                             }))
                         })
                         .collect();
-                    let org_key = self.fixtures.raw_org_keys.get(&org.id).filter(|raw| {
+                    let org_key = store.raw_org_keys.get(&org.id).filter(|raw| {
                         inner.org_key.as_ref().is_some_and(|current| current.matches(&SecretHash::of(raw)))
                     });
                     json!({
@@ -139,7 +144,7 @@ impl HolmState {
 }
 
 impl Store {
-    fn from_fixtures(fixtures: &Fixtures, seed: Option<u64>) -> Self {
+    pub(super) fn from_fixtures(fixtures: &Fixtures, seed: Option<u64>) -> Self {
         let store = Store {
             orgs: DashMap::new(),
             org_keys: DashMap::new(),
@@ -148,11 +153,14 @@ impl Store {
             session_orgs: DashMap::new(),
             data: Arc::clone(&fixtures.data),
             ids: IdGen::new(seed, Stream::Holm),
+            raw_org_keys: Arc::new(fixtures.raw_org_keys.clone()),
+            raw_api_keys: Arc::new(fixtures.raw_api_keys.clone()),
         };
         for record in &fixtures.organizations {
             let keys = record.keys.iter().map(|k| key_from_fixture(record, k)).collect();
             let org_key = record.organization_key_hash.clone().map(SecretHash);
-            let inner = OrgInner { org_key, keys, ..OrgInner::default() };
+            let sessions = record.sessions.iter().map(session_from_fixture).collect();
+            let inner = OrgInner { org_key, keys, sessions, ..OrgInner::default() };
             store.insert_org(Org::new(
                 record.organization_id.clone(),
                 record.name.clone(),
@@ -174,6 +182,8 @@ impl Store {
             session_orgs: DashMap::new(),
             data: Arc::new(PartnerData::default()),
             ids: IdGen::new(Some(7), Stream::Holm),
+            raw_org_keys: Arc::default(),
+            raw_api_keys: Arc::default(),
         }
     }
 
@@ -187,6 +197,10 @@ impl Store {
             }
             for key in &inner.keys {
                 self.key_orgs.insert(key.id.clone(), org.id.clone());
+            }
+            for session in &inner.sessions {
+                self.tokens.insert(session.token_hash.0.clone(), org.id.clone());
+                self.session_orgs.insert(session.id.clone(), org.id.clone());
             }
         }
         self.orgs.insert(org.id.clone(), Arc::clone(&org));
@@ -231,6 +245,19 @@ impl Store {
     }
 }
 
+fn session_from_fixture(record: &super::model::SessionRecord) -> Session {
+    Session {
+        id: record.id.clone(),
+        token_hash: SecretHash(record.token_hash.to_ascii_lowercase()),
+        key_id: record.key_id.clone(),
+        ip: record.ip,
+        created_at: record.created_at,
+        expires_at: record.expires_at,
+        last_used_at: record.last_used_at,
+        rate: RateWindow::default(),
+    }
+}
+
 fn key_from_fixture(org: &Organization, record: &super::model::ApiKeyRecord) -> Key {
     let kind = org.partnerships.iter().find(|p| p.id == record.partnership_id).map(|p| p.kind);
     Key {
@@ -246,11 +273,11 @@ fn key_from_fixture(org: &Organization, record: &super::model::ApiKeyRecord) -> 
         created_at: record.created_at,
         rotated_at: record.rotated_at,
         revoked_at: record.revoked_at,
-        last_used_at: None,
+        last_used_at: record.last_used_at,
     }
 }
 
-fn load_fixtures(set: &FixtureSet) -> Result<Fixtures, FixtureError> {
+pub(super) fn load_fixtures(set: &FixtureSet) -> Result<Fixtures, FixtureError> {
     let OrganizationsFile { organizations } = set.parse(Vendor::Holm, "organizations.json")?;
     let raw: RawCredentialsFile = set.parse(Vendor::Holm, "raw_credentials.json")?;
     let customers: CustomersFile = set.parse(Vendor::Holm, "customers.json")?;
@@ -297,6 +324,17 @@ fn load_fixtures(set: &FixtureSet) -> Result<Fixtures, FixtureError> {
             if key.allowed_origins.is_empty() && !key.acknowledge_any_origin {
                 let reason = "a key without allowed origins needs \"acknowledge_any_origin\": true";
                 return Err(FixtureError::new(&orgs_file, at("allowed_origins"), reason));
+            }
+        }
+    }
+    for (o, org) in organizations.iter().enumerate() {
+        for (s, session) in org.sessions.iter().enumerate() {
+            let at = |field: &str| format!("$.organizations[{o}].sessions[{s}].{field}");
+            if !org.keys.iter().any(|k| k.id == session.key_id) {
+                return Err(FixtureError::new(&orgs_file, at("key_id"), "not a key of this organization"));
+            }
+            if session.token_hash.len() != 64 || !session.token_hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return Err(FixtureError::new(&orgs_file, at("token_hash"), "not a SHA-256 hex digest"));
             }
         }
     }

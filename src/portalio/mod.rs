@@ -27,11 +27,13 @@ pub mod cli;
 pub mod config;
 pub mod error;
 pub mod events;
+pub mod faults;
 pub mod input;
 pub mod model;
 mod monitor;
 pub mod routes;
 pub mod signature;
+pub mod snapshot;
 pub mod state;
 pub mod wire;
 
@@ -39,7 +41,7 @@ use std::sync::Arc;
 
 use axum::{
     extract::State,
-    http::{Method, Uri},
+    http::{HeaderMap, Method, StatusCode, Uri},
     middleware,
     response::Response,
 };
@@ -54,8 +56,9 @@ pub use state::PortalioState;
 
 use crate::{
     Vendor,
+    fixtures::{FixtureError, FixtureSet},
     routing::route_not_found,
-    vendor::{EmulatedVendor, FrameError},
+    vendor::{EmulatedVendor, FrameError, Restore},
 };
 use routes::{catalog, change_orders, exchange, people, proposals, users, webhooks};
 
@@ -145,6 +148,22 @@ impl EmulatedVendor for PortalioState {
 
     fn panels(&self, base_url: &str) -> crate::admin::ui::Panels {
         monitor::panels(self, base_url)
+    }
+
+    fn fault_error(&self, status: StatusCode, _retry_after_seconds: Option<u64>) -> Response {
+        faults::fault_error(status)
+    }
+
+    fn tenant(&self, headers: &HeaderMap) -> Option<String> {
+        faults::tenant(self, headers)
+    }
+
+    fn snapshot(&self) -> std::collections::BTreeMap<String, Value> {
+        snapshot::snapshot(self)
+    }
+
+    fn restore(&self, files: &FixtureSet) -> Result<Restore<'_>, FixtureError> {
+        snapshot::restore(self, files)
     }
 }
 

@@ -227,7 +227,7 @@ pub struct PeopleFile {
 }
 
 /// A contact as the fixtures hold it: its locations nested.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ContactFixture {
     #[serde(flatten)]
@@ -329,7 +329,7 @@ pub struct TaxFile {
 }
 
 /// One state's combined sales-tax rate (a fraction: 0.0825 is 8.25 %).
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct TaxRate {
     pub state: String,
@@ -339,7 +339,7 @@ pub struct TaxRate {
 }
 
 /// `fixtures/portalio/catalog.json`: the category tree and the items.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct CatalogFile {
     pub industries: Vec<Industry>,
@@ -369,7 +369,7 @@ pub struct Category {
 }
 
 /// A catalog item as the fixtures hold it (the search and detail shapes are built from it).
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CatalogItem {
     pub id: u64,

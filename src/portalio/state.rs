@@ -39,13 +39,13 @@ pub struct PortalioState {
     pub clock: Clock,
     pub settings: Settings,
     fixtures: Arc<Fixtures>,
-    seed: Option<u64>,
-    store: Swappable<Store>,
+    pub(super) seed: Option<u64>,
+    pub(super) store: Swappable<Store>,
 }
 
 /// The parsed fixture set, kept to rebuild the store on reset.
 #[derive(Debug)]
-struct Fixtures {
+pub(super) struct Fixtures {
     apps: Vec<App>,
     accounts: Vec<AccountFixture>,
     proposals: Vec<Proposal>,
@@ -107,8 +107,16 @@ impl Account {
 
 impl PortalioState {
     pub fn new(context: &VendorContext<'_>, settings: &Settings) -> Result<Self, FixtureError> {
-        let (clock, fixtures, settings, seed) =
-            (context.clock.clone(), context.fixtures, settings.clone(), context.seed);
+        let (clock, settings, seed) = (context.clock.clone(), settings.clone(), context.seed);
+        let fixtures = Arc::new(Fixtures::load(context.fixtures)?);
+        let store = Swappable::new(Store::from_fixtures(&fixtures, seed));
+        Ok(Self { clock, settings, fixtures, seed, store })
+    }
+}
+
+impl Fixtures {
+    /// Parses every Portal.io file and checks the references between them.
+    pub(super) fn load(fixtures: &FixtureSet) -> Result<Self, FixtureError> {
         let AppsFile { apps } = fixtures.parse(Vendor::Portalio, "apps.json")?;
         let AccountsFile { accounts } = fixtures.parse(Vendor::Portalio, "accounts.json")?;
         let ProposalsFile { proposals } = fixtures.parse(Vendor::Portalio, "proposals.json")?;
@@ -117,7 +125,7 @@ impl PortalioState {
         let catalog: CatalogFile = fixtures.parse(Vendor::Portalio, "catalog.json")?;
         let TaxFile { tax_rates } = fixtures.parse(Vendor::Portalio, "tax_rates.json")?;
         check_references(fixtures, &accounts, &proposals, &people)?;
-        let fixtures = Arc::new(Fixtures {
+        Ok(Fixtures {
             apps,
             accounts,
             proposals,
@@ -125,11 +133,11 @@ impl PortalioState {
             subscriptions,
             catalog: Arc::new(catalog),
             tax: Arc::new(tax_rates),
-        });
-        let store = Swappable::new(Store::from_fixtures(&fixtures, seed));
-        Ok(Self { clock, settings, fixtures, seed, store })
+        })
     }
+}
 
+impl PortalioState {
     pub fn reset(&self) {
         self.store.replace(Store::from_fixtures(&self.fixtures, self.seed));
     }
@@ -183,7 +191,7 @@ impl PortalioState {
 }
 
 impl Store {
-    fn from_fixtures(fixtures: &Fixtures, seed: Option<u64>) -> Self {
+    pub(super) fn from_fixtures(fixtures: &Fixtures, seed: Option<u64>) -> Self {
         let mut max_id = 0;
         let accounts = DashMap::new();
         let user_keys = DashMap::new();

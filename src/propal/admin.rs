@@ -38,6 +38,7 @@ pub fn routes(state: Arc<PropalState>) -> OpenApiRouter {
 /// `POST /organizations`: every field optional, an empty body allowed.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = PropalNewOrganization)]
 struct NewOrganization {
     /// Defaults to `Test organization <8 hex>`.
     name: Option<String>,
@@ -48,6 +49,7 @@ struct NewOrganization {
 /// `POST /organizations/{organization_id}/keys`.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = PropalNewKey)]
 struct NewKey {
     name: String,
     scopes: Vec<Scope>,
@@ -58,6 +60,7 @@ struct NewKey {
 /// `PATCH /keys/{key_id}`.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = PropalKeyChange)]
 struct KeyChange {
     scopes: Option<Vec<Scope>>,
     /// RFC 3339; `null` removes the expiry; absent leaves it.
@@ -69,6 +72,7 @@ struct KeyChange {
 
 /// A fresh organization and its first key.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = PropalCreatedOrganization)]
 struct CreatedOrganization {
     organization_id: Uuid,
     name: String,
@@ -77,6 +81,7 @@ struct CreatedOrganization {
 
 /// An organization's keys, oldest first.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = PropalKeyList)]
 struct KeyList {
     keys: Vec<KeyView>,
 }

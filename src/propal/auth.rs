@@ -84,7 +84,11 @@ macro_rules! scopes {
             }
         }
 
-        impl utoipa::ToSchema for Scope {}
+        impl utoipa::ToSchema for Scope {
+            fn name() -> std::borrow::Cow<'static, str> {
+                "PropalScope".into()
+            }
+        }
     };
 }
 

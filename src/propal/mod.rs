@@ -17,19 +17,21 @@ pub mod auth;
 pub mod config;
 pub mod docs;
 pub mod error;
+pub mod faults;
 pub mod input;
 pub mod limits;
 pub mod model;
 mod monitor;
 pub mod pagination;
 mod routes;
+pub mod snapshot;
 pub mod state;
 
 use std::sync::Arc;
 
 use axum::{
     extract::{DefaultBodyLimit, State},
-    http::{Method, Uri},
+    http::{HeaderMap, Method, StatusCode, Uri},
     middleware,
     response::Response,
 };
@@ -41,8 +43,9 @@ pub use state::PropalState;
 
 use crate::{
     Vendor,
+    fixtures::{FixtureError, FixtureSet},
     routing::route_not_found,
-    vendor::{EmulatedVendor, FrameError},
+    vendor::{EmulatedVendor, FrameError, Restore},
 };
 use routes::{leads, media, metrics, organization, products, proposals, templates, themes};
 
@@ -115,6 +118,22 @@ impl EmulatedVendor for PropalState {
 
     fn panels(&self, base_url: &str) -> crate::admin::ui::Panels {
         monitor::panels(self, base_url)
+    }
+
+    fn fault_error(&self, status: StatusCode, _retry_after_seconds: Option<u64>) -> Response {
+        faults::fault_error(status)
+    }
+
+    fn tenant(&self, headers: &HeaderMap) -> Option<String> {
+        faults::tenant(self, headers)
+    }
+
+    fn snapshot(&self) -> std::collections::BTreeMap<String, Value> {
+        snapshot::snapshot(self)
+    }
+
+    fn restore(&self, files: &FixtureSet) -> Result<Restore<'_>, FixtureError> {
+        snapshot::restore(self, files)
     }
 }
 

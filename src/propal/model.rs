@@ -69,7 +69,7 @@ pub struct Member {
 }
 
 /// `fixtures/propal/organizations.json` entries.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct OrganizationRecord {
     pub id: Uuid,
@@ -81,7 +81,7 @@ pub struct OrganizationRecord {
 }
 
 /// `fixtures/propal/api_keys.json` entries: the hash, never the key.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ApiKeyFixture {
     pub id: Uuid,
@@ -102,7 +102,7 @@ pub struct ApiKeyFixture {
 }
 
 /// `fixtures/propal/raw_keys.json` entries: only for `/_emulator/credentials`.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawKeyFixture {
     pub id: Uuid,
@@ -456,7 +456,7 @@ pub struct MediaFile {
 }
 
 /// A record with its organization, as fixture files list them.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 pub struct Owned<T> {
     pub organization_id: Uuid,
     #[serde(flatten)]

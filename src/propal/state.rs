@@ -42,13 +42,13 @@ pub struct PropalState {
     pub clock: Clock,
     pub settings: Settings,
     fixtures: Arc<PropalFixtures>,
-    seed: Option<u64>,
-    store: Swappable<Store>,
+    pub(super) seed: Option<u64>,
+    pub(super) store: Swappable<Store>,
 }
 
 /// The parsed fixture set, kept to rebuild the store on reset.
 #[derive(Debug)]
-struct PropalFixtures {
+pub(super) struct PropalFixtures {
     organizations: Vec<OrganizationRecord>,
     keys: Vec<ApiKeyFixture>,
     /// Raw fixture keys by key id: only `/_emulator/credentials` reads them.
@@ -58,14 +58,18 @@ struct PropalFixtures {
     templates: Vec<Template>,
     themes: Vec<Owned<Theme>>,
     proposals: Vec<Owned<Proposal>>,
+    /// `media.json` (written by state exports; optional).
+    media: Vec<Owned<MediaFile>>,
 }
 
 /// One generation of Propal data.
 #[derive(Debug)]
 pub struct Store {
-    orgs: DashMap<Uuid, Arc<Org>>,
-    keys: DashMap<KeyHash, Arc<KeyRecord>>,
+    pub(super) orgs: DashMap<Uuid, Arc<Org>>,
+    pub(super) keys: DashMap<KeyHash, Arc<KeyRecord>>,
     key_ids: DashMap<Uuid, KeyHash>,
+    /// The raw fixture keys this store was built with (for `/_emulator/credentials`).
+    pub(super) raw_keys: Arc<Vec<RawKeyFixture>>,
     /// Templates with a null `organization_id`, visible to every organization.
     pub global_templates: Vec<Template>,
     pub ids: IdGen,
@@ -228,6 +232,7 @@ impl KeyRecord {
 
 /// A key as the control plane lists it: its prefix, never the raw key.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = PropalKeyView)]
 pub struct KeyView {
     pub id: Uuid,
     pub organization_id: Uuid,
@@ -283,6 +288,7 @@ impl NewKey {
 
 /// A key just created, with its raw value: the only time it is shown.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = PropalCreatedKey)]
 pub struct CreatedKey {
     pub id: Uuid,
     /// `pp_live_…`: store it now, it is never shown again.
@@ -404,8 +410,7 @@ impl PropalState {
     /// `{"base_path":"/propal/v1","keys":[…]}` with the raw fixture keys.
     pub fn credentials(&self) -> Value {
         let store = self.store();
-        let keys: Vec<Value> = self
-            .fixtures
+        let keys: Vec<Value> = store
             .raw_keys
             .iter()
             .filter_map(|raw| {
@@ -438,11 +443,12 @@ impl PropalState {
 }
 
 impl Store {
-    fn from_fixtures(fixtures: &PropalFixtures, seed: Option<u64>) -> Self {
+    pub(super) fn from_fixtures(fixtures: &PropalFixtures, seed: Option<u64>) -> Self {
         let store = Store {
             orgs: DashMap::new(),
             keys: DashMap::new(),
             key_ids: DashMap::new(),
+            raw_keys: Arc::new(fixtures.raw_keys.clone()),
             global_templates: fixtures.templates.iter().filter(|t| t.organization_id.is_none()).cloned().collect(),
             ids: IdGen::new(seed, Stream::Propal),
         };
@@ -490,6 +496,9 @@ impl Store {
         for Owned { organization_id, record } in &fixtures.proposals {
             with_org(*organization_id, &mut |d| d.add(record.clone()));
         }
+        for Owned { organization_id, record } in &fixtures.media {
+            with_org(*organization_id, &mut |d| d.add(record.clone()));
+        }
         store
     }
 }
@@ -534,11 +543,16 @@ struct ThemesFile {
 struct ProposalsFile {
     proposals: Vec<Owned<Proposal>>,
 }
+#[derive(Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MediaFilesFile {
+    media: Vec<Owned<MediaFile>>,
+}
 
 impl PropalFixtures {
     /// Parses every Propal file and checks what serde cannot: references between
     /// files, and that each raw key hashes to its stored hash.
-    fn load(set: &FixtureSet) -> Result<Self, FixtureError> {
+    pub(super) fn load(set: &FixtureSet) -> Result<Self, FixtureError> {
         let v = Vendor::Propal;
         let OrganizationsFile { organizations } = set.parse(v, "organizations.json")?;
         let KeysFile { keys } = set.parse(v, "api_keys.json")?;
@@ -548,6 +562,7 @@ impl PropalFixtures {
         let TemplatesFile { templates } = set.parse(v, "templates.json")?;
         let ThemesFile { themes } = set.parse(v, "themes.json")?;
         let ProposalsFile { proposals } = set.parse(v, "proposals.json")?;
+        let MediaFilesFile { media } = set.parse_optional(v, "media.json")?.unwrap_or_default();
 
         let org_ids: BTreeSet<Uuid> = organizations.iter().map(|o| o.id).collect();
         let check_org = |file: &str, path: String, id: Uuid| {
@@ -609,6 +624,9 @@ impl PropalFixtures {
                 ));
             }
         }
-        Ok(Self { organizations, keys, raw_keys, leads, products, templates, themes, proposals })
+        for (i, file) in media.iter().enumerate() {
+            check_org("media.json", format!("$.media[{i}].organization_id"), file.organization_id)?;
+        }
+        Ok(Self { organizations, keys, raw_keys, leads, products, templates, themes, proposals, media })
     }
 }

@@ -6,6 +6,7 @@ mod openapi;
 mod openapi_check;
 
 mod admin;
+mod faults;
 mod holm;
 mod monitor;
 mod portalio;
@@ -15,3 +16,4 @@ mod propal_media_metrics;
 mod propal_resources;
 mod routing;
 mod serve;
+mod state;

@@ -219,15 +219,19 @@ async fn prices_beyond_the_bound_are_refused_and_totals_stay_numbers() {
 // --- item 10: rate headers on every authenticated answer; 401 before 413 ---------
 
 #[tokio::test]
-async fn an_unserved_method_with_a_valid_key_carries_the_rate_headers() {
+async fn an_unknown_route_or_unserved_method_with_a_valid_key_carries_the_rate_headers() {
     let app = TestApp::new();
     let key = app.propal_key(FULL_ACCESS).await;
 
-    let r = app.propal(Method::PUT, &key, "/v1/leads", None).await;
+    let method = app.propal(Method::PUT, &key, "/v1/leads", None).await;
+    let path = app.propal(Method::GET, &key, "/v1/no-such-thing", None).await;
 
-    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.text);
-    assert_eq!(r.json, not_found("Not found."));
-    assert_rate_headers(&r);
+    for r in [&method, &path] {
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.text);
+        assert_eq!(r.json, not_found("Not found."));
+        assert_rate_headers(r);
+    }
+    assert!(method.header("allow").is_none(), "a 404 lists no allowed methods: {:?}", method.headers);
 }
 
 #[tokio::test]
