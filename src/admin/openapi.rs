@@ -94,7 +94,12 @@ impl ApiDocs {
                     vendor.title()
                 )))
                 .build();
+            // `nest` drops extensions: carry each vendor's top-level ones (OpenAPI 3.1 `webhooks`).
+            let extensions = doc.extensions.clone();
             all = all.nest(vendor.prefix(), doc.clone());
+            if let Some(extensions) = extensions {
+                all.extensions.get_or_insert_with(Default::default).merge(extensions);
+            }
             vendors.insert(vendor, doc);
         }
         all.info = InfoBuilder::new()

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use axum::{
     Json,
     body::Bytes,
-    extract::{Path, State},
+    extract::{Path, Query, State},
     http::StatusCode,
 };
 use serde::{Deserialize, Serialize};
@@ -17,7 +17,11 @@ use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::{
-    model::{App, Status, User},
+    delivery::log::DeliveryRecord,
+    events,
+    model::{App, OrderStatus, PaymentStatus, Status, User},
+    notify,
+    routes::zapier::{ZapierOrder, ZapierPayment, order_payload, payment_payload},
     signature::{Described, imf_fixdate, parse_imf_fixdate, sign_described},
     state::{Account, AccountData, PortalioState},
     wire::{ProposalDetail, proposal_detail, seconds},
@@ -32,6 +36,9 @@ pub fn admin(state: Arc<PortalioState>) -> OpenApiRouter {
         .routes(routes!(rotate_user_key))
         .routes(routes!(set_proposal_status))
         .routes(routes!(sign_request))
+        .routes(routes!(list_webhook_deliveries))
+        .routes(routes!(set_payment_status))
+        .routes(routes!(set_order_status))
         .with_state(state)
 }
 
@@ -249,7 +256,6 @@ async fn set_proposal_status(
     let mut data = account.data();
     let proposal =
         data.proposals.get_mut(&id).ok_or_else(|| EmulatorError::NotFound(format!("no Portal.io proposal {id}")))?;
-    proposal.status = status;
     proposal.last_modified_date = now;
     match status {
         Status::Submitted => proposal.last_submitted_date = Some(now),
@@ -258,8 +264,14 @@ async fn set_proposal_status(
         Status::Completed => proposal.last_completed_date = Some(now),
         _ => {}
     }
+    let changed = proposal.status != status;
+    proposal.status = status;
     let proposal = proposal.clone();
-    Ok(Json(proposal_detail(&store, &data, (account.id, &account.name), &proposal)))
+    let detail = proposal_detail(&store, &data, (account.id, &account.name), &proposal);
+    if changed {
+        notify::fire(&state, &data, "ProposalStatusChanged", serde_json::json!(detail));
+    }
+    Ok(Json(detail))
 }
 
 /// `POST /_emulator/portalio/sign` body.
@@ -322,4 +334,151 @@ async fn sign_request(
     let (canonical_string, signature) = sign_described(&described, &secret, state.settings.portalio_secret_encoding)
         .map_err(EmulatorError::BadRequest)?;
     Ok(Json(Signed { canonical_string, signature, date }))
+}
+
+/// `GET /_emulator/portalio/webhook-deliveries` query.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DeliveriesQuery {
+    /// Only this subscription's attempts.
+    pub subscription_id: Option<u64>,
+    /// Only this event, PascalCase or dot-notation.
+    pub event: Option<String>,
+    /// At most this many (newest first); default all that are kept.
+    pub limit: Option<usize>,
+}
+
+/// The delivery log, newest first, and the delivery backlog.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = PortalioAdminDeliveries)]
+pub struct Deliveries {
+    pub deliveries: Vec<DeliveryRecord>,
+    /// Attempts sent and not yet answered.
+    pub in_flight: u64,
+    /// Attempts waiting in the subscriptions' queues now.
+    pub queued: usize,
+    /// Retries scheduled on the emulator clock now.
+    pub retries_scheduled: usize,
+    /// Attempts dropped because a subscription's queue was full, since start or reset.
+    pub dropped: u64,
+}
+
+#[utoipa::path(
+    get, path = "/webhook-deliveries", tag = "emulator",
+    summary = "Every Portal.io webhook delivery attempt (newest first, bounded by --portalio-webhook-log-capacity)",
+    params(DeliveriesQuery),
+    responses((status = 200, body = Deliveries), (status = 400, body = EmulatorErrorBody))
+)]
+async fn list_webhook_deliveries(
+    State(state): State<Arc<PortalioState>>,
+    query: Result<Query<DeliveriesQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<Deliveries>, EmulatorError> {
+    let Query(query) = query.map_err(|e| EmulatorError::BadRequest(format!("invalid query: {}", e.body_text())))?;
+    let event = match query.event.as_deref().map(str::trim).filter(|e| !e.is_empty()) {
+        None => None,
+        Some(name) => Some(
+            events::dot_name(name)
+                .ok_or_else(|| EmulatorError::BadRequest(format!("`{name}` is not an event name")))?,
+        ),
+    };
+    let deliveries = state.webhooks.deliveries(query.subscription_id, event, query.limit.unwrap_or(usize::MAX));
+    let backlog = state.webhooks.backlog();
+    Ok(Json(Deliveries {
+        deliveries,
+        in_flight: backlog.in_flight,
+        queued: backlog.queued,
+        retries_scheduled: backlog.retries_scheduled,
+        dropped: backlog.dropped,
+    }))
+}
+
+#[utoipa::path(
+    post, path = "/payments/{payment_id}/status", tag = "emulator",
+    summary = "Set a Portal.io payment's status (fires PaymentStatusChange)",
+    params(("payment_id" = u64, Path)),
+    request_body(content = NewStatus, content_type = "application/json"),
+    responses(
+        (status = 200, body = ZapierPayment),
+        (status = 400, body = EmulatorErrorBody), (status = 404, body = EmulatorErrorBody)
+    )
+)]
+async fn set_payment_status(
+    State(state): State<Arc<PortalioState>>,
+    Path(id): Path<String>,
+    AdminJson(input): AdminJson<NewStatus>,
+) -> Result<Json<ZapierPayment>, EmulatorError> {
+    let id = parse_id(&id, "payment")?;
+    let status = PaymentStatus::parse(&input.status).filter(|s| *s != PaymentStatus::Undefined).ok_or_else(|| {
+        EmulatorError::BadRequest(format!(
+            "`{}` is not a payment status (Draft, Submitted, Viewed, Paid, Declined, Refunded)",
+            input.status
+        ))
+    })?;
+    let account = state
+        .store()
+        .all_accounts()
+        .into_iter()
+        .find(|a| a.data().payments.contains_key(&id))
+        .ok_or_else(|| EmulatorError::NotFound(format!("no Portal.io payment {id}")))?;
+    let now = seconds(state.clock.now());
+    let mut data = account.data();
+    let payment =
+        data.payments.get_mut(&id).ok_or_else(|| EmulatorError::NotFound(format!("no Portal.io payment {id}")))?;
+    let changed = payment.status != status;
+    payment.status = status;
+    payment.modified_date = now;
+    match status {
+        PaymentStatus::Submitted => payment.initiated_payment_date = payment.initiated_payment_date.or(Some(now)),
+        PaymentStatus::Paid => payment.paid_date = Some(now),
+        _ => {}
+    }
+    let payload = payment_payload(&data, &data.payments[&id], now);
+    if changed {
+        notify::fire(&state, &data, "PaymentStatusChange", serde_json::json!(payload));
+    }
+    Ok(Json(payload))
+}
+
+#[utoipa::path(
+    post, path = "/orders/{order_id}/status", tag = "emulator",
+    summary = "Set a Portal.io order's status (fires OrderStatusChange)",
+    params(("order_id" = u64, Path)),
+    request_body(content = NewStatus, content_type = "application/json"),
+    responses(
+        (status = 200, body = ZapierOrder),
+        (status = 400, body = EmulatorErrorBody), (status = 404, body = EmulatorErrorBody)
+    )
+)]
+async fn set_order_status(
+    State(state): State<Arc<PortalioState>>,
+    Path(id): Path<String>,
+    AdminJson(input): AdminJson<NewStatus>,
+) -> Result<Json<ZapierOrder>, EmulatorError> {
+    let id = parse_id(&id, "order")?;
+    let status = OrderStatus::parse(&input.status).filter(|s| *s != OrderStatus::Undefined).ok_or_else(|| {
+        EmulatorError::BadRequest(format!(
+            "`{}` is not an order status (Draft, Submitted, ViewedBySupplier, Accepted, Received, EmailFailed)",
+            input.status
+        ))
+    })?;
+    let account = state
+        .store()
+        .all_accounts()
+        .into_iter()
+        .find(|a| a.data().orders.contains_key(&id))
+        .ok_or_else(|| EmulatorError::NotFound(format!("no Portal.io order {id}")))?;
+    let now = seconds(state.clock.now());
+    let mut data = account.data();
+    let order = data.orders.get_mut(&id).ok_or_else(|| EmulatorError::NotFound(format!("no Portal.io order {id}")))?;
+    let changed = order.status != status;
+    order.status = status;
+    order.modified_date = now;
+    for supplier in &mut order.order_suppliers {
+        supplier.status = status;
+    }
+    let payload = order_payload(&data.orders[&id]);
+    if changed {
+        notify::fire(&state, &data, "OrderStatusChange", serde_json::json!(payload));
+    }
+    Ok(Json(payload))
 }

@@ -6,6 +6,12 @@ use clap::{Args, ValueEnum};
 /// Default `--portalio-max-skew-seconds`: INFERRED ±5 minutes (reference §3.5).
 pub const DEFAULT_MAX_SKEW_SECONDS: u64 = 300;
 
+/// INFERRED delivery limits: Portal.io documents none.
+pub const DEFAULT_WEBHOOK_CONNECT_TIMEOUT_MS: u64 = 2_000;
+pub const DEFAULT_WEBHOOK_TIMEOUT_MS: u64 = 10_000;
+pub const DEFAULT_WEBHOOK_QUEUE_CAPACITY: usize = 100;
+pub const DEFAULT_WEBHOOK_LOG_CAPACITY: usize = 1_000;
+
 /// Portal.io flags.
 #[derive(Clone, Debug, Args)]
 #[group(id = "portalio_settings")]
@@ -26,6 +32,19 @@ pub struct Settings {
     /// Enforce the documented webhook URL rules (https only, publicly routable host).
     #[arg(long, env = "EMULATOR_PORTALIO_STRICT_WEBHOOK_URLS")]
     pub portalio_strict_webhook_urls: bool,
+    /// Webhook delivery: how long to wait for the receiver's TCP connection, in milliseconds.
+    #[arg(long, env = "EMULATOR_PORTALIO_WEBHOOK_CONNECT_TIMEOUT_MS", default_value_t = DEFAULT_WEBHOOK_CONNECT_TIMEOUT_MS)]
+    pub portalio_webhook_connect_timeout_ms: u64,
+    /// Webhook delivery: how long one attempt may take in all (connect, send, answer), in milliseconds.
+    #[arg(long, env = "EMULATOR_PORTALIO_WEBHOOK_TIMEOUT_MS", default_value_t = DEFAULT_WEBHOOK_TIMEOUT_MS)]
+    pub portalio_webhook_timeout_ms: u64,
+    /// Webhook delivery: attempts waiting per subscription (beyond it the oldest is dropped and
+    /// reported), and retries scheduled per subscription (beyond it a failure is not retried).
+    #[arg(long, env = "EMULATOR_PORTALIO_WEBHOOK_QUEUE_CAPACITY", default_value_t = DEFAULT_WEBHOOK_QUEUE_CAPACITY)]
+    pub portalio_webhook_queue_capacity: usize,
+    /// Webhook delivery log: the newest attempts kept for `GET /_emulator/portalio/webhook-deliveries`.
+    #[arg(long, env = "EMULATOR_PORTALIO_WEBHOOK_LOG_CAPACITY", default_value_t = DEFAULT_WEBHOOK_LOG_CAPACITY)]
+    pub portalio_webhook_log_capacity: usize,
 }
 
 impl Default for Settings {
@@ -36,6 +55,10 @@ impl Default for Settings {
             portalio_max_skew_seconds: DEFAULT_MAX_SKEW_SECONDS,
             portalio_public_base_url: None,
             portalio_strict_webhook_urls: false,
+            portalio_webhook_connect_timeout_ms: DEFAULT_WEBHOOK_CONNECT_TIMEOUT_MS,
+            portalio_webhook_timeout_ms: DEFAULT_WEBHOOK_TIMEOUT_MS,
+            portalio_webhook_queue_capacity: DEFAULT_WEBHOOK_QUEUE_CAPACITY,
+            portalio_webhook_log_capacity: DEFAULT_WEBHOOK_LOG_CAPACITY,
         }
     }
 }

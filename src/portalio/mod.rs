@@ -1,7 +1,7 @@
 //! Portal.io (`reference/portalio.md`, CONTRACT §5.1): every request signed with
 //! HMAC-SHA256 (`X-MSS-*` headers), the user-key exchange, proposals with areas,
-//! options and change orders, people and locations, users, the catalog and webhook
-//! subscriptions.
+//! options and change orders, people and locations, users, the catalog, webhook
+//! subscriptions with signed and retried deliveries, the AI Builder and the Zapier triggers.
 //!
 //! Every route passes [`auth::authenticate`] first: the signature (401, with a
 //! near-miss diagnosis of signer bugs), then on `/public` routes the user key (401)
@@ -18,19 +18,24 @@
 //! - [`model`], [`state`]: records, fixtures and the per-account store.
 //! - [`input`]: form/JSON bodies and query strings, names case-insensitive.
 //! - [`wire`]: response shapes and totals.
-//! - [`events`]: webhook event names in both spellings.
+//! - [`events`]: webhook event names in both spellings; [`notify`]: which subscriptions get an event.
+//! - [`delivery`]: the queues, workers, retries, signature and log of webhook deliveries.
+//! - [`ai`]: AI Builder records, clock-driven progress and the deterministic outline.
 //! - [`routes`]: the handlers; [`admin`]: the control plane under `/_emulator/portalio`.
 
 pub mod admin;
+pub mod ai;
 pub mod auth;
 pub mod cli;
 pub mod config;
+pub mod delivery;
 pub mod error;
 pub mod events;
 pub mod faults;
 pub mod input;
 pub mod model;
 mod monitor;
+pub mod notify;
 pub mod routes;
 pub mod signature;
 pub mod snapshot;
@@ -60,12 +65,16 @@ use crate::{
     routing::route_not_found,
     vendor::{EmulatedVendor, FrameError, Restore},
 };
-use routes::{catalog, change_orders, exchange, people, proposals, users, webhooks};
+use routes::{ai as ai_routes, catalog, change_orders, exchange, people, proposals, users, webhooks, zapier};
 
 /// Portal.io's OpenAPI document: tags and the signature security scheme.
 #[derive(OpenApi)]
 #[openapi(
-    modifiers(&SignatureScheme),
+    modifiers(&SignatureScheme, &WebhookPayloads),
+    components(schemas(
+        wire::ProposalDetail, wire::ContactDetail, routes::zapier::ZapierPayment, routes::zapier::ZapierOrder,
+        routes::ai::OutlineOut, routes::ai::BuildOut
+    )),
     tags((name = "portalio", description = "Portal.io public API (HMAC-SHA256 signed requests)"))
 )]
 pub struct PortalioDoc;
@@ -85,6 +94,62 @@ impl Modify for SignatureScheme {
                  X-MSS-API-USERKEY, X-MSS-CUSTOM-DATE (IMF-fixdate) and Accept: application/json",
             ))),
         );
+    }
+}
+
+/// Adds the OpenAPI 3.1 `webhooks`: one POST per event, its signed envelope and `data` schema.
+struct WebhookPayloads;
+
+impl Modify for WebhookPayloads {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let payloads = [
+            (
+                "ProposalStatusChanged",
+                "PortalioProposal",
+                "The full proposal: its status changed, or an AI build finished",
+            ),
+            ("ProposalOutlineStatusChanged", "PortalioAiOutline", "An AI outline finished (Completed or Failed)"),
+            ("ProposalBuildStatusChanged", "PortalioAiBuildStatusBody", "An AI build finished (Completed or Failed)"),
+            ("PersonModification", "PortalioContact", "A contact was created or updated, with its primary location"),
+            ("PaymentStatusChange", "PortalioZapierPayment", "A payment's status changed"),
+            ("OrderStatusChange", "PortalioZapierOrder", "An order's status changed"),
+        ];
+        let mut webhooks = serde_json::Map::new();
+        for (event, schema, summary) in payloads {
+            let kind = events::dot_name(event).expect("every documented event has a dot name");
+            webhooks.insert(
+                event.to_owned(),
+                serde_json::json!({ "post": {
+                    "operationId": format!("portalio.webhook.{event}"),
+                    "summary": summary,
+                    "description": "POSTed to every enabled subscription for the event. Verify `X-Webhook-Signature`: \
+                        v1 = hex(HMAC-SHA256(key = the subscription's secretKey, t + \".\" + raw body)); reject a t \
+                        more than 5 minutes old. The envelope id is the same on every retry.",
+                    "parameters": [{
+                        "name": "X-Webhook-Signature", "in": "header", "required": true,
+                        "schema": { "type": "string", "pattern": "^t=[0-9]+,v1=[0-9a-f]{64}$" },
+                        "example": "t=1710000000,v1=5f2b3e7a9d1c4f8e6b2a3c9d7f4e1a6b5c3d2f7e9a1b4c6d8e0f2a3b5c7d9e1"
+                    }],
+                    "requestBody": { "required": true, "content": { "application/json": { "schema": {
+                        "type": "object",
+                        "required": ["id", "type", "created", "data"],
+                        "properties": {
+                            "id": { "type": "string", "pattern": "^evt_" },
+                            "type": { "type": "string", "const": kind },
+                            "created": { "type": "string", "format": "date-time" },
+                            "data": { "$ref": format!("#/components/schemas/{schema}") }
+                        }
+                    }}}},
+                    "responses": { "2XX": {
+                        "description": "Any 2xx acknowledges; anything else (or no answer) is retried after 1 min, 5 min, 30 min, 2 h and 12 h"
+                    }}
+                }}),
+            );
+        }
+        openapi
+            .extensions
+            .get_or_insert_with(Default::default)
+            .insert("webhooks".to_owned(), serde_json::Value::Object(webhooks));
     }
 }
 
@@ -121,6 +186,18 @@ impl EmulatedVendor for PortalioState {
             .routes(routes!(webhooks::list_subscriptions))
             .routes(routes!(webhooks::update_subscription))
             .routes(routes!(webhooks::unsubscribe))
+            .routes(routes!(ai_routes::upload_content, ai_routes::list_content))
+            .routes(routes!(ai_routes::delete_content))
+            .routes(routes!(ai_routes::generate_outline, ai_routes::get_outline))
+            .routes(routes!(ai_routes::build_proposal))
+            .routes(routes!(ai_routes::api_upload_content, ai_routes::api_list_content))
+            .routes(routes!(ai_routes::api_delete_content))
+            .routes(routes!(ai_routes::api_generate_outline, ai_routes::api_get_outline))
+            .routes(routes!(ai_routes::api_build_proposal))
+            .routes(routes!(zapier::proposal_trigger))
+            .routes(routes!(zapier::payment_trigger))
+            .routes(routes!(zapier::order_trigger))
+            .routes(routes!(zapier::person_trigger))
             .route_layer(middleware::from_fn_with_state(Arc::clone(&self), auth::authenticate))
             .fallback(not_found)
             .with_state(self)

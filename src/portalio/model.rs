@@ -414,3 +414,124 @@ pub struct Subscription {
 pub struct WebhooksFile {
     pub subscriptions: Vec<Subscription>,
 }
+
+/// Payment status (reference §7; the docs' list is cut off after `Declined`, `Refunded` is in the prose).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, utoipa::ToSchema)]
+#[schema(as = PortalioPaymentStatus)]
+pub enum PaymentStatus {
+    Undefined,
+    Draft,
+    Submitted,
+    Viewed,
+    Paid,
+    Declined,
+    Refunded,
+}
+
+impl PaymentStatus {
+    pub const ALL: [PaymentStatus; 7] = [
+        PaymentStatus::Undefined,
+        PaymentStatus::Draft,
+        PaymentStatus::Submitted,
+        PaymentStatus::Viewed,
+        PaymentStatus::Paid,
+        PaymentStatus::Declined,
+        PaymentStatus::Refunded,
+    ];
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| format!("{s:?}").eq_ignore_ascii_case(text.trim()))
+    }
+}
+
+/// Order status (reference §7).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, utoipa::ToSchema)]
+#[schema(as = PortalioOrderStatus)]
+pub enum OrderStatus {
+    Undefined,
+    Draft,
+    Submitted,
+    ViewedBySupplier,
+    Accepted,
+    Received,
+    EmailFailed,
+}
+
+impl OrderStatus {
+    pub const ALL: [OrderStatus; 7] = [
+        OrderStatus::Undefined,
+        OrderStatus::Draft,
+        OrderStatus::Submitted,
+        OrderStatus::ViewedBySupplier,
+        OrderStatus::Accepted,
+        OrderStatus::Received,
+        OrderStatus::EmailFailed,
+    ];
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| format!("{s:?}").eq_ignore_ascii_case(text.trim()))
+    }
+}
+
+/// `fixtures/portalio/payments.json`: payment requests and supplier orders (no public
+/// route creates them; the control plane changes their status, the Zapier triggers list them).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PaymentsFile {
+    pub payments: Vec<Payment>,
+    pub orders: Vec<Order>,
+}
+
+/// A payment request of a proposal (the Zapier payment payload, reference §5.9).
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Payment {
+    pub account_id: u64,
+    pub id: u64,
+    pub number: u64,
+    pub description: String,
+    pub status: PaymentStatus,
+    pub amount: f64,
+    pub created_date: Timestamp,
+    pub modified_date: Timestamp,
+    #[serde(default)]
+    pub due_date: Option<Timestamp>,
+    #[serde(default)]
+    pub initiated_payment_date: Option<Timestamp>,
+    #[serde(default)]
+    pub paid_date: Option<Timestamp>,
+    pub person_id: u64,
+    pub proposal_id: u64,
+    #[serde(default)]
+    pub paid_via: Option<String>,
+    #[serde(default)]
+    pub payment_processor_type: Option<String>,
+    #[serde(default)]
+    pub proposal_payment_schedule_item_id: Option<u64>,
+}
+
+/// A supplier order (the Zapier order payload, reference §5.9).
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Order {
+    pub account_id: u64,
+    pub id: u64,
+    pub number: u64,
+    pub name: String,
+    pub created_date: Timestamp,
+    pub modified_date: Timestamp,
+    pub status: OrderStatus,
+    pub order_suppliers: Vec<OrderSupplier>,
+}
+
+/// One supplier's part of an order.
+#[derive(Clone, Debug, Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schema(as = PortalioOrderSupplier)]
+pub struct OrderSupplier {
+    pub id: u64,
+    pub supplier_name: String,
+    pub sum: f64,
+    pub part_count: u64,
+    pub status: OrderStatus,
+}

@@ -1,6 +1,7 @@
 //! Portal.io's whole state as its fixture files, and back: apps, accounts with
 //! their users, proposals and change orders, people with their locations, webhook
-//! subscriptions, the catalog and the tax table. Portal.io's own model keeps its
+//! subscriptions, payments and orders, the catalog and the tax table (AI Builder
+//! content and the webhook delivery log are not saved). Portal.io's own model keeps its
 //! credentials readable (the exchange hands a user key back, HMAC needs the app
 //! secret), so they are written as the fixtures hold them. Integer ids continue
 //! after the highest restored one.
@@ -25,6 +26,7 @@ pub fn snapshot(state: &PortalioState) -> BTreeMap<String, Value> {
     let mut apps: Vec<App> = store.apps.iter().map(|a| a.value().clone()).collect();
     apps.sort_by(|a, b| a.app_id.cmp(&b.app_id));
     let (mut accounts, mut proposals, mut people, mut subscriptions) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut payments, mut orders) = (Vec::new(), Vec::new());
     for account in store.all_accounts() {
         let data = account.data();
         accounts.push(AccountFixture {
@@ -38,6 +40,8 @@ pub fn snapshot(state: &PortalioState) -> BTreeMap<String, Value> {
             people.push(ContactFixture { contact: contact.clone(), locations });
         }
         subscriptions.extend(data.subscriptions.values().cloned());
+        payments.extend(data.payments.values().cloned());
+        orders.extend(data.orders.values().cloned());
     }
     let proposals: Vec<Proposal> = proposals;
     let subscriptions: Vec<Subscription> = subscriptions;
@@ -47,6 +51,7 @@ pub fn snapshot(state: &PortalioState) -> BTreeMap<String, Value> {
         ("proposals.json".to_owned(), json!({ "proposals": proposals })),
         ("people.json".to_owned(), json!({ "people": people })),
         ("webhooks.json".to_owned(), json!({ "subscriptions": subscriptions })),
+        ("payments.json".to_owned(), json!({ "payments": payments, "orders": orders })),
         ("catalog.json".to_owned(), serde_json::to_value(&*store.catalog).expect("the catalog serializes")),
         ("tax_rates.json".to_owned(), json!({ "tax_rates": *store.tax })),
     ])

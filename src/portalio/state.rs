@@ -18,10 +18,12 @@ use dashmap::DashMap;
 use serde_json::{Value, json};
 
 use super::{
+    ai::ProposalAi,
     config::Settings,
+    delivery::Webhooks,
     model::{
-        AccountFixture, AccountsFile, App, AppsFile, CatalogFile, Contact, Location, PeopleFile, Proposal,
-        ProposalsFile, Subscription, TaxFile, TaxRate, User, WebhooksFile,
+        AccountFixture, AccountsFile, App, AppsFile, CatalogFile, Contact, Location, Order, Payment, PaymentsFile,
+        PeopleFile, Proposal, ProposalsFile, Subscription, TaxFile, TaxRate, User, WebhooksFile,
     },
 };
 use crate::{
@@ -29,18 +31,28 @@ use crate::{
     clock::Clock,
     fixtures::{FixtureError, FixtureSet},
     ids::{IdGen, Stream},
+    scheduler::Scheduler,
     store::Swappable,
     vendor::VendorContext,
 };
 
 /// Portal.io's shared state.
-#[derive(Debug)]
 pub struct PortalioState {
     pub clock: Clock,
+    /// Jobs due at a clock instant: AI Builder progress and webhook retries.
+    pub scheduler: Scheduler,
+    /// Webhook delivery: queues, workers and the delivery log.
+    pub webhooks: Webhooks,
     pub settings: Settings,
     fixtures: Arc<Fixtures>,
     pub(super) seed: Option<u64>,
     pub(super) store: Swappable<Store>,
+}
+
+impl std::fmt::Debug for PortalioState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PortalioState").field("settings", &self.settings).finish_non_exhaustive()
+    }
 }
 
 /// The parsed fixture set, kept to rebuild the store on reset.
@@ -51,6 +63,7 @@ pub(super) struct Fixtures {
     proposals: Vec<Proposal>,
     people: PeopleFile,
     subscriptions: Vec<Subscription>,
+    payments: PaymentsFile,
     catalog: Arc<CatalogFile>,
     tax: Arc<Vec<TaxRate>>,
 }
@@ -87,6 +100,10 @@ pub struct AccountData {
     pub contacts: BTreeMap<u64, Contact>,
     pub locations: BTreeMap<u64, Location>,
     pub subscriptions: BTreeMap<u64, Subscription>,
+    pub payments: BTreeMap<u64, Payment>,
+    pub orders: BTreeMap<u64, Order>,
+    /// AI Builder content, outline and build, by proposal id.
+    pub ai: BTreeMap<u64, ProposalAi>,
 }
 
 impl Account {
@@ -110,7 +127,9 @@ impl PortalioState {
         let (clock, settings, seed) = (context.clock.clone(), settings.clone(), context.seed);
         let fixtures = Arc::new(Fixtures::load(context.fixtures)?);
         let store = Swappable::new(Store::from_fixtures(&fixtures, seed));
-        Ok(Self { clock, settings, fixtures, seed, store })
+        let scheduler = context.scheduler.clone();
+        let webhooks = Webhooks::new(clock.clone(), scheduler.clone(), &settings);
+        Ok(Self { clock, scheduler, webhooks, settings, fixtures, seed, store })
     }
 }
 
@@ -122,6 +141,7 @@ impl Fixtures {
         let ProposalsFile { proposals } = fixtures.parse(Vendor::Portalio, "proposals.json")?;
         let people: PeopleFile = fixtures.parse(Vendor::Portalio, "people.json")?;
         let WebhooksFile { subscriptions } = fixtures.parse(Vendor::Portalio, "webhooks.json")?;
+        let payments: PaymentsFile = fixtures.parse(Vendor::Portalio, "payments.json")?;
         let catalog: CatalogFile = fixtures.parse(Vendor::Portalio, "catalog.json")?;
         let TaxFile { tax_rates } = fixtures.parse(Vendor::Portalio, "tax_rates.json")?;
         check_references(fixtures, &accounts, &proposals, &people)?;
@@ -131,6 +151,7 @@ impl Fixtures {
             proposals,
             people,
             subscriptions,
+            payments,
             catalog: Arc::new(catalog),
             tax: Arc::new(tax_rates),
         })
@@ -138,8 +159,11 @@ impl Fixtures {
 }
 
 impl PortalioState {
+    /// Back to the fixtures; queued deliveries and the delivery log are forgotten (the
+    /// frame cancels the scheduled jobs).
     pub fn reset(&self) {
         self.store.replace(Store::from_fixtures(&self.fixtures, self.seed));
+        self.webhooks.reset();
     }
 
     pub fn store(&self) -> Arc<Store> {
@@ -227,6 +251,14 @@ impl Store {
             for subscription in fixtures.subscriptions.iter().filter(|s| s.account_id == account.account_id) {
                 max_id = max_id.max(subscription.subscription_id);
                 data.subscriptions.insert(subscription.subscription_id, subscription.clone());
+            }
+            for payment in fixtures.payments.payments.iter().filter(|p| p.account_id == account.account_id) {
+                max_id = max_id.max(payment.id);
+                data.payments.insert(payment.id, payment.clone());
+            }
+            for order in fixtures.payments.orders.iter().filter(|o| o.account_id == account.account_id) {
+                max_id = order.order_suppliers.iter().map(|s| s.id).fold(max_id.max(order.id), u64::max);
+                data.orders.insert(order.id, order.clone());
             }
             accounts.insert(account.account_id, Arc::new(Account::new(account.account_id, account.name.clone(), data)));
         }

@@ -142,7 +142,7 @@ fn option_out(option: &AreaOption) -> OptionOut {
     }
 }
 
-fn area_out(area: &Area) -> AreaOut {
+pub fn area_out(area: &Area) -> AreaOut {
     AreaOut { id: area.id, name: area.name.clone(), options: area.options.iter().map(option_out).collect() }
 }
 

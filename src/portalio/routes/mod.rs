@@ -1,6 +1,7 @@
 //! Portal.io's handlers, one file per resource group of reference §5, and what
 //! they share: path ids, record lookups and the edit lock.
 
+pub mod ai;
 pub mod catalog;
 pub mod change_orders;
 pub mod exchange;
@@ -8,6 +9,7 @@ pub mod people;
 pub mod proposals;
 pub mod users;
 pub mod webhooks;
+pub mod zapier;
 
 use super::{auth::Caller, error::PortalioError, model::Proposal, state::AccountData};
 

@@ -269,6 +269,12 @@ pub async fn create_person(
     let mut data = caller.account.data();
     data.contacts.insert(id, contact);
     caller.trail.pass("create", format!("contact {id}"));
+    crate::portalio::notify::fire(
+        &caller.state,
+        &data,
+        "PersonModification",
+        serde_json::json!(contact_detail(&data, &data.contacts[&id], false)),
+    );
     Ok(Json(contact_detail(&data, &data.contacts[&id], true)))
 }
 
@@ -453,5 +459,9 @@ pub async fn create_location(
         contact.last_modified_date = now;
     }
     caller.trail.pass("create", format!("location {location_id} of contact {id}"));
+    if let Some(contact) = data.contacts.get(&id) {
+        let payload = serde_json::json!(contact_detail(&data, contact, false));
+        crate::portalio::notify::fire(&caller.state, &data, "PersonModification", payload);
+    }
     Ok(Json(out))
 }

@@ -4,9 +4,13 @@
 //! docs' rules, never by the server's code.
 
 mod admin;
+mod ai;
 mod catalog;
+mod delivery;
 mod people;
 mod proposals;
+mod receiver;
 mod signer;
 mod signing;
 mod webhooks;
+mod zapier;
