@@ -341,6 +341,7 @@ impl Listeners {
             "addr": self.main.local_addr()?.to_string(),
             "vendors": vendors,
             "admin": "/_emulator",
+            "ui": "/_emulator/ui",
             "version": env!("CARGO_PKG_VERSION"),
         });
         if !self.dedicated.is_empty() {

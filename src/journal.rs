@@ -16,7 +16,10 @@
 use std::{
     collections::VecDeque,
     net::{IpAddr, SocketAddr},
-    sync::{Arc, Mutex},
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicUsize, Ordering},
+    },
     time::Instant,
 };
 
@@ -28,6 +31,7 @@ use axum::{
 };
 use jiff::Timestamp;
 use serde::Serialize;
+use tokio::sync::broadcast;
 
 use crate::{
     Vendor,
@@ -55,6 +59,20 @@ pub struct Step {
     pub step: String,
     pub outcome: Outcome,
     pub detail: String,
+    /// What the emulator expected beside what the client sent, when the step compared
+    /// two strings (a signature's canonical string and the near-miss one the client
+    /// signed); the monitor page shows them side by side with the difference marked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub compared: Option<Compared>,
+}
+
+/// Two strings a decision step compared.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct Compared {
+    /// What the emulator expected.
+    pub expected: String,
+    /// What the client's request amounts to.
+    pub received: String,
 }
 
 /// The decision trail of one request. Vendor code takes it as an extractor (or from
@@ -77,6 +95,16 @@ impl Trail {
         self.push(step, Outcome::Fail, detail.into());
     }
 
+    /// A failed step that compared what the emulator expected with what the client sent.
+    pub fn fail_compared(&self, step: &str, detail: impl Into<String>, compared: Compared) {
+        self.0.lock().unwrap().steps.push(Step {
+            step: step.to_owned(),
+            outcome: Outcome::Fail,
+            detail: detail.into(),
+            compared: Some(compared),
+        });
+    }
+
     /// The vendor account (dealer, organization) the request acted for.
     pub fn set_account(&self, account: impl Into<String>) {
         self.0.lock().unwrap().account = Some(account.into());
@@ -87,7 +115,7 @@ impl Trail {
     }
 
     fn push(&self, step: &str, outcome: Outcome, detail: String) {
-        self.0.lock().unwrap().steps.push(Step { step: step.to_owned(), outcome, detail });
+        self.0.lock().unwrap().steps.push(Step { step: step.to_owned(), outcome, detail, compared: None });
     }
 }
 
@@ -142,6 +170,8 @@ pub struct Entry {
     /// no route matched.
     pub route: Option<String>,
     pub query: Option<String>,
+    /// The request headers in the order sent, credentials masked (see [`redacted_headers`]).
+    pub headers: Vec<HeaderLine>,
     pub status: u16,
     pub client_ip: Option<String>,
     pub account: Option<String>,
@@ -149,6 +179,48 @@ pub struct Entry {
     /// The explain text when the request was refused.
     pub explain: Option<String>,
     pub decision: Vec<Step>,
+}
+
+/// One request header as the journal keeps it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct HeaderLine {
+    pub name: String,
+    pub value: String,
+}
+
+/// Header-name fragments that mark a credential.
+const CREDENTIAL_NAMES: &[&str] =
+    &["authorization", "cookie", "key", "token", "secret", "password", "signature", "session"];
+
+/// The request headers for the journal: a header that carries a credential (by its
+/// name: `Authorization`, `Cookie`, anything naming a key, token, secret, password,
+/// signature or session) keeps only its scheme and first four characters and says how
+/// long it was, so a reader can tell which key was sent without the journal holding it.
+pub fn redacted_headers(headers: &HeaderMap) -> Vec<HeaderLine> {
+    headers
+        .iter()
+        .map(|(name, value)| {
+            let text = String::from_utf8_lossy(value.as_bytes());
+            let secret = CREDENTIAL_NAMES.iter().any(|fragment| name.as_str().contains(fragment));
+            let value = if secret { mask(&text) } else { text.into_owned() };
+            HeaderLine { name: name.as_str().to_owned(), value }
+        })
+        .collect()
+}
+
+/// `Bearer sk_live_abcdef…` → `Bearer sk_l… [redacted, 40 characters]`.
+fn mask(value: &str) -> String {
+    let (scheme, secret) = match value.split_once(' ') {
+        Some((scheme, rest)) if scheme.len() <= 16 && !rest.is_empty() => (format!("{scheme} "), rest),
+        _ => (String::new(), value),
+    };
+    let length = secret.chars().count();
+    if length == 0 {
+        return scheme;
+    }
+    let shown: String = secret.chars().take(if length > 8 { 4 } else { 0 }).collect();
+    let unit = if length == 1 { "character" } else { "characters" };
+    format!("{scheme}{shown}… [redacted, {length} {unit}]")
 }
 
 /// What a journal query keeps.
@@ -164,11 +236,53 @@ pub struct Filter {
 pub struct Journal {
     inner: Arc<Mutex<VecDeque<Arc<Entry>>>>,
     capacity: usize,
+    live: Live,
+}
+
+/// How many entries a live watcher may fall behind before it misses some.
+pub const LIVE_BACKLOG: usize = 1024;
+
+/// The live feed of new entries: a bounded broadcast channel, fed only while someone
+/// watches (one atomic load per request otherwise). A watcher that falls more than
+/// [`LIVE_BACKLOG`] entries behind misses the oldest and is told how many.
+#[derive(Clone, Debug)]
+struct Live {
+    sender: broadcast::Sender<Arc<Entry>>,
+    watchers: Arc<AtomicUsize>,
+}
+
+/// A subscription to the live feed; dropping it stops the feed when it was the last.
+#[derive(Debug)]
+pub struct Watch {
+    pub receiver: broadcast::Receiver<Arc<Entry>>,
+    watchers: Arc<AtomicUsize>,
+}
+
+impl Drop for Watch {
+    fn drop(&mut self) {
+        self.watchers.fetch_sub(1, Ordering::Release);
+    }
 }
 
 impl Journal {
     pub fn new(capacity: usize) -> Self {
-        Self { inner: Arc::new(Mutex::new(VecDeque::with_capacity(capacity.min(4096)))), capacity }
+        let (sender, _) = broadcast::channel(LIVE_BACKLOG);
+        Self {
+            inner: Arc::new(Mutex::new(VecDeque::with_capacity(capacity.min(4096)))),
+            capacity,
+            live: Live { sender, watchers: Arc::new(AtomicUsize::new(0)) },
+        }
+    }
+
+    /// Every entry pushed from now on, until the [`Watch`] is dropped.
+    pub fn watch(&self) -> Watch {
+        self.live.watchers.fetch_add(1, Ordering::Acquire);
+        Watch { receiver: self.live.sender.subscribe(), watchers: Arc::clone(&self.live.watchers) }
+    }
+
+    /// How many live watchers there are.
+    pub fn watchers(&self) -> usize {
+        self.live.watchers.load(Ordering::Acquire)
     }
 
     pub fn capacity(&self) -> usize {
@@ -180,11 +294,16 @@ impl Journal {
         if self.capacity == 0 {
             return;
         }
+        let entry = Arc::new(entry);
+        if self.live.watchers.load(Ordering::Acquire) > 0 {
+            // No receiver left (a watcher dropped between the load and here) is fine.
+            let _ = self.live.sender.send(Arc::clone(&entry));
+        }
         let mut entries = self.inner.lock().unwrap();
         while entries.len() >= self.capacity {
             entries.pop_front();
         }
-        entries.push_back(Arc::new(entry));
+        entries.push_back(entry);
     }
 
     /// Newest first.
@@ -247,6 +366,7 @@ pub async fn record(State(recorder): State<Recorder>, mut request: Request, next
     let query = request.uri().query().map(str::to_owned);
     let peer = peer_ip(request.extensions());
     let client_ip = client_ip(request.headers(), peer).map(|ip| ip.to_string());
+    let headers = redacted_headers(request.headers());
     request.extensions_mut().insert(trail.clone());
     request.extensions_mut().insert(RequestId(id.clone()));
 
@@ -290,6 +410,7 @@ pub async fn record(State(recorder): State<Recorder>, mut request: Request, next
         path,
         route,
         query,
+        headers,
         status,
         client_ip,
         account: data.account,
@@ -331,6 +452,7 @@ mod tests {
             path: "/".into(),
             route: None,
             query: None,
+            headers: vec![],
             status,
             client_ip: None,
             account: None,
@@ -361,6 +483,46 @@ mod tests {
         let filter = Filter { vendor: Some(Vendor::Propal), status: Some(401), limit: None };
         assert_eq!(journal.list(&filter).len(), 1);
         assert_eq!(journal.list(&Filter { limit: Some(2), ..Filter::default() }).len(), 2);
+    }
+
+    #[test]
+    fn credential_headers_keep_a_short_prefix_and_their_length() {
+        assert_eq!(mask("Bearer pp_live_0123456789"), "Bearer pp_l… [redacted, 18 characters]");
+        assert_eq!(mask("Session abc"), "Session … [redacted, 3 characters]");
+        assert_eq!(mask("G18yG+IhfOelZWQxe2NJsmNWKpHPPkWoaqwa9FWYK0M="), "G18y… [redacted, 44 characters]");
+        assert_eq!(mask("x"), "… [redacted, 1 character]");
+        let mut headers = HeaderMap::new();
+        headers.insert("x-mss-api-userkey", HeaderValue::from_static("G18yG+IhfOelZWQxe2NJ"));
+        headers.insert("x-mss-api-appid", HeaderValue::from_static("app_7f3c9a1e2b4d"));
+        headers.insert("accept", HeaderValue::from_static("application/json"));
+        let lines = redacted_headers(&headers);
+        let value = |name: &str| lines.iter().find(|h| h.name == name).unwrap().value.clone();
+        assert_eq!(value("x-mss-api-userkey"), "G18y… [redacted, 20 characters]");
+        assert_eq!(value("x-mss-api-appid"), "app_7f3c9a1e2b4d");
+        assert_eq!(value("accept"), "application/json");
+    }
+
+    #[test]
+    fn the_live_feed_counts_watchers_and_holds_at_most_its_backlog() {
+        let journal = Journal::new(10);
+        journal.push(entry("before", Vendor::Propal, 200));
+        let mut watch = journal.watch();
+        assert_eq!(journal.watchers(), 1);
+        for i in 0..10_000 {
+            journal.push(entry(&format!("r{i}"), Vendor::Propal, 200));
+        }
+        // A reader that never read holds only the backlog: it is told what it missed.
+        let missed = 10_000 - LIVE_BACKLOG as u64;
+        assert_eq!(watch.receiver.try_recv().unwrap_err(), broadcast::error::TryRecvError::Lagged(missed));
+        let mut kept = Vec::new();
+        while let Ok(entry) = watch.receiver.try_recv() {
+            kept.push(entry.id.clone());
+        }
+        assert_eq!(kept.len(), LIVE_BACKLOG);
+        assert_eq!(kept.first().unwrap(), &format!("r{missed}"));
+        assert_eq!(journal.len(), 10);
+        drop(watch);
+        assert_eq!(journal.watchers(), 0);
     }
 
     #[test]

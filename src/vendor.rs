@@ -13,6 +13,7 @@ use serde_json::Value;
 use utoipa_axum::router::OpenApiRouter;
 
 use crate::{
+    admin::ui::Panels,
     clock::Clock,
     fixtures::{FixtureError, FixtureSet},
     scheduler::Scheduler,
@@ -146,6 +147,15 @@ pub trait EmulatedVendor: Send + Sync + 'static {
     /// its own `DefaultBodyLimit`, and [`crate::routing::Mount`] carries the limit.
     fn checks_body_size_itself(&self) -> bool {
         false
+    }
+
+    /// What the monitor page (`/_emulator/ui`) shows of this vendor beyond the journal:
+    /// its tenants and whatever else it keeps as tables whose buttons call its own
+    /// control-plane routes, and example requests that work now. `base_url` is how
+    /// the page's browser reaches the emulator (`http://localhost:8080`).
+    fn panels(&self, base_url: &str) -> Panels {
+        let _ = base_url;
+        Panels::default()
     }
 
     /// The vendor's own error answer for a status a fault rule injects (500, 502, 503,

@@ -12,6 +12,7 @@ mod journal;
 pub mod openapi;
 mod reset;
 mod state;
+pub mod ui;
 
 use std::sync::Arc;
 
@@ -41,6 +42,9 @@ pub fn router(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
         .routes(routes!(journal::get_journal_entry))
         .routes(routes!(faults::create_fault, faults::list_faults, faults::clear_faults))
         .routes(routes!(faults::get_fault, faults::delete_fault))
+        .routes(routes!(ui::live::live_journal))
+        .routes(routes!(ui::page::get_page))
+        .routes(routes!(ui::panels::get_panels))
         .routes(routes!(openapi::get_openapi))
         .routes(routes!(openapi::get_vendor_openapi))
         .with_state(state.clone());
@@ -73,9 +77,10 @@ async fn method_not_allowed_as_json(request: Request, next: Next) -> Response {
     (StatusCode::METHOD_NOT_ALLOWED, Json(body)).into_response()
 }
 
-/// The control-plane paths that answer without the admin token: liveness only, so a
-/// health check needs no secret.
-pub const OPEN_PATHS: &[&str] = &["/_emulator/health"];
+/// The control-plane paths that answer without the admin token: liveness, so a health
+/// check needs no secret, and the monitor page, which holds no data and asks for the
+/// token before it reads any.
+pub const OPEN_PATHS: &[&str] = &["/_emulator/health", "/_emulator/ui"];
 
 /// Refuses every control-plane call without the admin token, when one is configured.
 async fn require_admin_token(State(state): State<AppState>, request: Request, next: Next) -> Response {

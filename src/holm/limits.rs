@@ -54,6 +54,13 @@ impl RateWindow {
     }
 }
 
+impl RateWindow {
+    /// How many requests were admitted in the window ending at `now`.
+    pub fn used(&self, now: Timestamp) -> usize {
+        self.admitted.iter().filter(|&&at| at <= now && at + RATE_WINDOW > now).count()
+    }
+}
+
 fn ceil_millis(duration: SignedDuration) -> u64 {
     let nanos = duration.as_nanos().max(0);
     u64::try_from((nanos + 999_999) / 1_000_000).unwrap_or(u64::MAX)

@@ -27,6 +27,7 @@ pub mod faults;
 pub mod input;
 pub mod limits;
 pub mod model;
+mod monitor;
 pub mod org;
 pub mod origin;
 pub mod periods;
@@ -129,6 +130,10 @@ impl EmulatedVendor for HolmState {
 
     fn frame_error(&self, error: FrameError) -> Response {
         error::frame_error(error)
+    }
+
+    fn panels(&self, base_url: &str) -> crate::admin::ui::Panels {
+        monitor::panels(self, base_url)
     }
 
     fn fault_error(&self, status: StatusCode, retry_after_seconds: Option<u64>) -> Response {

@@ -140,7 +140,10 @@ async fn check_and_run(
             for (step, detail) in &refusal.passed {
                 trail.pass(step, detail.clone());
             }
-            trail.fail("signature", refusal.report.clone());
+            match refusal.compared.clone() {
+                Some(compared) => trail.fail_compared("signature", refusal.report.clone(), *compared),
+                None => trail.fail("signature", refusal.report.clone()),
+            }
             return PortalioError::Unauthorized { reason: refusal.failure.reason(), detail: refusal.detail }
                 .into_response();
         }

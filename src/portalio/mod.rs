@@ -34,6 +34,7 @@ pub mod events;
 pub mod faults;
 pub mod input;
 pub mod model;
+mod monitor;
 pub mod notify;
 pub mod routes;
 pub mod signature;
@@ -220,6 +221,10 @@ impl EmulatedVendor for PortalioState {
 
     fn frame_error(&self, error: FrameError) -> Response {
         error::frame_error(error)
+    }
+
+    fn panels(&self, base_url: &str) -> crate::admin::ui::Panels {
+        monitor::panels(self, base_url)
     }
 
     fn fault_error(&self, status: StatusCode, _retry_after_seconds: Option<u64>) -> Response {

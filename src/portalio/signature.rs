@@ -25,6 +25,7 @@ use jiff::Timestamp;
 use sha2::Sha256;
 
 use super::config::{SecretEncoding, Settings, SignQuery};
+use crate::journal::Compared;
 
 /// The headers every signed request carries, in the order the docs list them.
 pub const ACCEPT: &str = "Accept";
@@ -224,6 +225,9 @@ pub struct Refusal {
     pub report: String,
     /// The checks that passed before this one, as `(step, detail)`.
     pub passed: Vec<(&'static str, String)>,
+    /// On a near miss: the canonical string the emulator signed and the one the
+    /// client's signature matches, for the journal's side-by-side view.
+    pub compared: Option<Box<Compared>>,
 }
 
 /// A request whose signature holds.
@@ -300,6 +304,7 @@ pub fn verify(
         detail,
         report,
         passed: passed.clone(),
+        compared: None,
     };
     let headers_seen = match presented(headers) {
         Ok(seen) => seen,
@@ -384,7 +389,11 @@ pub fn verify(
     passed.push(("canonical_string", format!("the emulator signed \"{expected}\"")));
     let near = diagnose(target, &message, headers_seen.signature, &secret, settings);
     let (detail, report) = mismatch_texts(&expected, &message, near.as_ref(), headers_seen.app_id);
-    Err(refuse(Failure::SignatureMismatch(near.map(|(misses, _)| misses)), detail, report, &passed))
+    let compared =
+        near.as_ref().map(|(_, client)| Box::new(Compared { expected: expected.clone(), received: client.clone() }));
+    let mut refusal = refuse(Failure::SignatureMismatch(near.map(|(misses, _)| misses)), detail, report, &passed);
+    refusal.compared = compared;
+    Err(refusal)
 }
 
 fn mismatch_texts(

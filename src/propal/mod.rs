@@ -21,6 +21,7 @@ pub mod faults;
 pub mod input;
 pub mod limits;
 pub mod model;
+mod monitor;
 pub mod pagination;
 mod routes;
 pub mod snapshot;
@@ -113,6 +114,10 @@ impl EmulatedVendor for PropalState {
     /// upload URL takes `--propal-max-upload-bytes`.
     fn checks_body_size_itself(&self) -> bool {
         true
+    }
+
+    fn panels(&self, base_url: &str) -> crate::admin::ui::Panels {
+        monitor::panels(self, base_url)
     }
 
     fn fault_error(&self, status: StatusCode, _retry_after_seconds: Option<u64>) -> Response {

@@ -313,6 +313,13 @@ impl Store {
         self.orgs.get(&id).map(|entry| Arc::clone(entry.value()))
     }
 
+    /// Every organization, oldest first.
+    pub fn all_orgs(&self) -> Vec<Arc<Org>> {
+        let mut orgs: Vec<_> = self.orgs.iter().map(|e| Arc::clone(e.value())).collect();
+        orgs.sort_by_key(|o| (o.created_at, o.id));
+        orgs
+    }
+
     /// Every key of an organization, oldest first.
     pub fn keys_of(&self, org: Uuid) -> Vec<Arc<KeyRecord>> {
         let mut keys: Vec<_> =

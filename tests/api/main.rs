@@ -8,6 +8,7 @@ mod openapi_check;
 mod admin;
 mod faults;
 mod holm;
+mod monitor;
 mod portalio;
 mod propal;
 mod propal_audit;

@@ -138,6 +138,7 @@ async fn the_binary_announces_its_ports_serves_both_listeners_and_exits_cleanly_
     let line = emulator.listening.clone();
     assert_eq!(line["event"], "listening", "{line}");
     assert_eq!(line["admin"], "/_emulator", "{line}");
+    assert_eq!(line["ui"], "/_emulator/ui", "{line}");
     assert_eq!(line["vendors"]["propal"], "/propal", "{line}");
     let main: std::net::SocketAddr = emulator.addr().parse().expect("addr is a socket address");
     let dedicated: std::net::SocketAddr =

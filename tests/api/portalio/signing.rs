@@ -209,6 +209,9 @@ async fn the_journal_entry_of_a_near_miss_holds_both_canonical_strings_and_never
     );
     assert!(report.contains(&format!("matches this canonical string instead:\n  \"GET{url}/{DATE}")), "{report}");
     assert!(report.contains("trailing_slash: the URL you signed"), "{report}");
+    // Both strings, apart, for the monitor page's side-by-side view.
+    assert_eq!(failed["compared"]["expected"], expected.as_str());
+    assert_eq!(failed["compared"]["received"], format!("GET{url}/{DATE}{}", client.user_key));
 }
 
 #[tokio::test]
@@ -219,6 +222,9 @@ async fn an_unexplained_mismatch_says_so_and_shows_the_expected_string() {
     let r = wrong.get(&app, "/public/users").await;
     assert_eq!(reason(&r), "signature_mismatch");
     assert!(r.header("x-emulator-explain").unwrap().contains("no known client mistake"));
+    let entry = app.journal_entry(&r).await;
+    let failed = entry["decision"].as_array().unwrap().iter().find(|s| s["outcome"] == "fail").unwrap();
+    assert!(failed.get("compared").is_none(), "no near miss, nothing to compare: {failed}");
 }
 
 #[tokio::test]
