@@ -32,12 +32,13 @@ use crate::{Vendor, app::AppState};
 /// The name of the admin token's security scheme.
 pub const ADMIN_TOKEN: &str = "admin_token";
 
-/// The documents, built once per app.
+/// The documents, built once per app and kept as compact JSON text: a few hundred KiB,
+/// where the `utoipa` trees they come from take megabytes of the idle process.
 pub struct ApiDocs {
-    /// Control plane and every vendor under its prefix, serialized once.
-    pub all: Value,
+    /// Control plane and every vendor under its prefix.
+    all: String,
     /// Each vendor's API alone, at its root path (servers added per request).
-    pub vendors: HashMap<Vendor, OpenApi>,
+    vendors: HashMap<Vendor, String>,
 }
 
 impl ApiDocs {
@@ -96,11 +97,12 @@ impl ApiDocs {
                 .build();
             // `nest` drops extensions: carry each vendor's top-level ones (OpenAPI 3.1 `webhooks`).
             let extensions = doc.extensions.clone();
-            all = all.nest(vendor.prefix(), doc.clone());
+            let text = serde_json::to_string(&doc).expect("an OpenAPI document serializes");
+            all = all.nest(vendor.prefix(), doc);
             if let Some(extensions) = extensions {
                 all.extensions.get_or_insert_with(Default::default).merge(extensions);
             }
-            vendors.insert(vendor, doc);
+            vendors.insert(vendor, text);
         }
         all.info = InfoBuilder::new()
             .title("vendor-emulator")
@@ -109,7 +111,7 @@ impl ApiDocs {
                 "Control plane (/_emulator) and the emulated Portal.io, Propal and Holm APIs under their prefixes",
             ))
             .build();
-        let all = serde_json::to_value(&all).expect("an OpenAPI document serializes");
+        let all = serde_json::to_string(&all).expect("an OpenAPI document serializes");
         Self { all, vendors }
     }
 }
@@ -122,10 +124,11 @@ impl ApiDocs {
     }
 
     fn document_at(&self, vendor: Option<Vendor>, base: &str) -> Value {
-        let Some(vendor) = vendor else { return self.all.clone() };
-        let mut doc = self.vendors[&vendor].clone();
-        doc.servers = Some(vec![Server::new(format!("{base}{}", vendor.prefix()))]);
-        serde_json::to_value(doc).expect("an OpenAPI document serializes")
+        let Some(vendor) = vendor else { return serde_json::from_str(&self.all).expect("our own JSON parses") };
+        let mut doc: Value = serde_json::from_str(&self.vendors[&vendor]).expect("our own JSON parses");
+        let server = Server::new(format!("{base}{}", vendor.prefix()));
+        doc["servers"] = serde_json::to_value(vec![server]).expect("a server serializes");
+        doc
     }
 }
 
@@ -169,7 +172,7 @@ fn check_no_schema_clash(all: &OpenApi, doc: &OpenApi, vendor: Vendor) {
 #[utoipa::path(get, path = "/_emulator/openapi.json", tag = "control plane",
     responses((status = 200, description = "The OpenAPI 3.1 document", body = Object)))]
 pub async fn get_openapi(State(state): State<AppState>) -> Json<Value> {
-    Json(state.docs().all.clone())
+    Json(state.docs().document(None))
 }
 
 /// One vendor's API at its root path, with `servers` pointing at its prefix on this emulator.

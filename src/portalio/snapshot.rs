@@ -44,6 +44,7 @@ pub fn snapshot(state: &PortalioState) -> BTreeMap<String, Value> {
         orders.extend(data.orders.values().cloned());
     }
     let proposals: Vec<Proposal> = proposals;
+    let (payments, orders): (Vec<super::model::Payment>, Vec<super::model::Order>) = (payments, orders);
     let subscriptions: Vec<Subscription> = subscriptions;
     BTreeMap::from([
         ("apps.json".to_owned(), json!({ "apps": apps })),

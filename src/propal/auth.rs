@@ -244,43 +244,41 @@ pub async fn authenticate(State(state): State<Arc<PropalState>>, mut request: Re
     };
     trail.set_account(org.id.to_string());
     let limit = state.settings.propal_rate_limit;
-    let admission = org.window.lock().unwrap().admit(now, limit);
-    let response = match admission {
-        Admission::Refused { retry_after_secs, .. } => {
-            let detail = format!(
-                "organization {} used {limit} of {limit} requests in the sliding hour; next slot in {retry_after_secs} s",
-                org.id
-            );
-            trail.fail("rate_limit", detail.clone());
-            PropalError::RateLimited { retry_after_secs, detail }.into_response()
+    // `--propal-rate-limit 0`: no limit, no window, no rate headers (load tests).
+    let admission = (limit > 0).then(|| org.window.lock().unwrap().admit(now, limit));
+    if let Some(Admission::Refused { retry_after_secs, .. }) = admission {
+        let detail = format!(
+            "organization {} used {limit} of {limit} requests in the sliding hour; next slot in {retry_after_secs} s",
+            org.id
+        );
+        trail.fail("rate_limit", detail.clone());
+        let response = PropalError::RateLimited { retry_after_secs, detail }.into_response();
+        return with_rate_headers(response, limit, admission);
+    }
+    match admission {
+        Some(admission) => {
+            trail.pass("rate_limit", format!("{} of {limit} left in the sliding hour", admission.remaining()));
         }
-        Admission::Admitted { remaining, .. } => {
-            trail.pass("rate_limit", format!("{remaining} of {limit} left in the sliding hour"));
-            key.touch(now);
-            // The frame leaves the declared body size to us, so that it comes after the key check.
-            if let Some(too_large) = declared_too_large(&request) {
-                trail.fail("body_size", too_large.clone());
-                let mut response = PropalError::PayloadTooLarge.into_response();
-                response.extensions_mut().insert(Denial::new("payload_too_large", too_large));
-                return with_rate_headers(response, limit, admission);
-            }
-            let scopes = key.meta().scopes.clone();
-            request.extensions_mut().insert(Caller {
-                key: Arc::clone(&key),
-                org: Arc::clone(&org),
-                store,
-                scopes,
-                now,
-                trail,
-            });
-            next.run(request).await
-        }
-    };
+        None => trail.pass("rate_limit", "off (--propal-rate-limit 0)"),
+    }
+    key.touch(now);
+    // The frame leaves the declared body size to us, so that it comes after the key check.
+    if let Some(too_large) = declared_too_large(&request) {
+        trail.fail("body_size", too_large.clone());
+        let mut response = PropalError::PayloadTooLarge.into_response();
+        response.extensions_mut().insert(Denial::new("payload_too_large", too_large));
+        return with_rate_headers(response, limit, admission);
+    }
+    let scopes = key.meta().scopes.clone();
+    request.extensions_mut().insert(Caller { key: Arc::clone(&key), org: Arc::clone(&org), store, scopes, now, trail });
+    let response = next.run(request).await;
     with_rate_headers(response, limit, admission)
 }
 
-/// The `X-RateLimit-*` headers of an authenticated answer (docs: rate limiting).
-fn with_rate_headers(mut response: Response, limit: u32, admission: Admission) -> Response {
+/// The `X-RateLimit-*` headers of an authenticated answer (docs: rate limiting); none
+/// when the limit is off.
+fn with_rate_headers(mut response: Response, limit: u32, admission: Option<Admission>) -> Response {
+    let Some(admission) = admission else { return response };
     let headers = response.headers_mut();
     headers.insert("x-ratelimit-limit", HeaderValue::from(limit));
     headers.insert("x-ratelimit-remaining", HeaderValue::from(admission.remaining()));

@@ -6,7 +6,8 @@ use clap::Args;
 #[derive(Clone, Debug, Args)]
 #[group(id = "propal_settings")]
 pub struct Settings {
-    /// Requests per sliding hour per organization (Propal: 1000).
+    /// Requests per sliding hour per organization (Propal: 1000); 0 turns the limit
+    /// off: no window is kept and no `X-RateLimit-*` headers are sent (load tests).
     #[arg(long, env = "EMULATOR_PROPAL_RATE_LIMIT", default_value_t = super::limits::REQUESTS_PER_HOUR)]
     pub propal_rate_limit: u32,
     /// Largest body the signed upload URL takes, in bytes. The upload does not go

@@ -169,6 +169,33 @@ async fn checks_run_in_the_order_401_429_403_404_400() {
 }
 
 #[tokio::test]
+async fn a_rate_limit_of_zero_is_no_limit_and_sends_no_rate_headers() {
+    let app = TestApp::with_args(&["--propal-rate-limit", "0"]);
+    app.freeze_at("2026-07-01T12:00:00Z").await;
+    let (_, key) = app.propal_org(None).await;
+    // More than Propal's documented 1000 in one frozen instant: none is refused.
+    for _ in 0..1_050 {
+        let response = app.propal(Method::GET, &key, "/v1/organization", None).await;
+        assert_eq!(response.status, StatusCode::OK);
+        assert_eq!(response.header("x-ratelimit-limit"), None);
+    }
+    let response = app.propal(Method::POST, &key, "/v1/leads", Some(json!({"name": "after the budget"}))).await;
+    assert_eq!(response.status, StatusCode::CREATED);
+    for name in ["x-ratelimit-limit", "x-ratelimit-remaining", "x-ratelimit-reset", "retry-after"] {
+        assert_eq!(response.header(name), None, "{name}");
+    }
+    let entry = app.journal_entry(&response).await;
+    let step = entry["decision"].as_array().unwrap().iter().find(|s| s["step"] == "rate_limit").unwrap();
+    assert_eq!(step["outcome"], "pass");
+    assert_eq!(step["detail"], "off (--propal-rate-limit 0)");
+    // Checks before and after the limit still run.
+    assert_eq!(with_authorization(&app, Some("Bearer pp_live_nobody")).await.status, StatusCode::UNAUTHORIZED);
+    let (_, reader) = app.propal_org(Some(&["leads:read"])).await;
+    let response = app.propal(Method::POST, &reader, "/v1/leads", Some(json!({"name": "x"}))).await;
+    assert_eq!(response.status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
 async fn rate_headers_count_down_on_every_authenticated_response() {
     let app = TestApp::new();
     app.freeze_at("2026-07-01T12:00:00Z").await;
