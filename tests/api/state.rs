@@ -220,16 +220,17 @@ fn signal(child: &Child, name: &str) {
     assert!(status.success());
 }
 
-/// Waits (bounded) for the child to exit.
+/// Waits (bounded, on a helper thread, without polling) for the child to exit.
 fn wait(mut child: Child) {
-    for _ in 0..100 {
-        if child.try_wait().unwrap().is_some() {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(50));
+    let pid = child.id().to_string();
+    let (done_tx, done_rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = done_tx.send(child.wait());
+    });
+    if done_rx.recv_timeout(Duration::from_secs(5)).is_err() {
+        let _ = Command::new("kill").args(["-KILL", &pid]).status();
+        panic!("the emulator did not exit");
     }
-    let _ = child.kill();
-    panic!("the emulator did not exit");
 }
 
 #[tokio::test]
