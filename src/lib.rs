@@ -49,6 +49,8 @@ pub mod routing;
 pub mod scheduler;
 pub mod snapshot;
 pub mod store;
+#[cfg(test)]
+pub(crate) mod testing;
 pub mod vendor;
 
 pub use app::{App, AppState, build_app};

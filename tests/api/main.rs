@@ -14,6 +14,8 @@ mod propal;
 mod propal_audit;
 mod propal_media_metrics;
 mod propal_resources;
+mod refusals;
 mod routing;
+mod secret_leaks;
 mod serve;
 mod state;
