@@ -6,6 +6,7 @@ mod openapi;
 mod openapi_check;
 
 mod admin;
+mod control_bodies;
 mod faults;
 mod holm;
 mod monitor;

@@ -223,7 +223,7 @@ impl World {
 }
 
 /// Every string or number under a key naming an id (`id`, `…_id`, `…Id`).
-fn collect_ids(value: &Value, out: &mut Vec<String>) {
+pub fn collect_ids(value: &Value, out: &mut Vec<String>) {
     match value {
         Value::Object(map) => {
             for (key, value) in map {
