@@ -222,7 +222,7 @@ mod tests {
         broken.append_data(&mut header, "./propal/leads.json", &b"{\"leads\":"[..]).unwrap();
         let error = StateDocument::from_tar("a.tar", &broken.into_inner().unwrap()).unwrap_err();
         assert_eq!(error.file, "a.tar#propal/leads.json", "{error}");
-        assert_eq!(locate(error).path, "$.vendors.propal[\"leads.json\"]");
+        assert_eq!(locate(error).path, "$.vendors.propal[\"leads.json\"].leads");
 
         let error = StateDocument::from_tar("a.tar", b"not a tar archive at all").unwrap_err();
         assert_eq!(error.file, "a.tar", "{error}");
