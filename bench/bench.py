@@ -259,11 +259,12 @@ class HotPaths:
 
     def portalio_area(self):
         form = "application/x-www-form-urlencoded"
+        run = time.monotonic_ns()  # area names are unique per proposal: each wrk run names its own
         requests = []
         for pid in self.draft_ids:
             path = f"/portalio/public/proposals/{pid}/area"
             headers = portalio_sign(self.server, self.creds["portalio"], "POST", path, form)
-            requests.append(("POST", path, headers, "Name=Area+%d-%d"))
+            requests.append(("POST", path, headers, f"Name=Area+{run}-%d-%d"))
         return requests
 
     def propal_lead(self):
