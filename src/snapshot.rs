@@ -98,7 +98,7 @@ impl StateDocument {
                 .collect();
             let [.., folder, name] = parts.as_slice() else { continue };
             let Ok(vendor) = folder.parse::<Vendor>() else { continue };
-            if !name.ends_with(".json") {
+            if Path::new(name).extension().is_none_or(|e| e != "json") {
                 continue;
             }
             let shown = format!("{file}#{vendor}/{name}");
