@@ -978,6 +978,29 @@ mod tests {
     }
 
     #[test]
+    fn written_canonical_strings_show_a_placeholder_for_the_user_key() {
+        let text = format!("GEThttps://api.portal.io/public/users{DATE_VECTOR}{USER_KEY_VECTOR}");
+        let shown_text = shown(&text, Some(USER_KEY_VECTOR));
+        assert_eq!(shown_text, format!("GEThttps://api.portal.io/public/users{DATE_VECTOR}{{X-MSS-API-USERKEY}}"));
+        // A client's string without the key (user_key_omitted), or the exchange's, stays as it is.
+        let omitted = format!("GEThttps://api.portal.io/public/users{DATE_VECTOR}");
+        assert_eq!(shown(&omitted, Some(USER_KEY_VECTOR)), omitted);
+        assert_eq!(shown(&omitted, None), omitted);
+        let t = target("GET", "https://api.portal.io", "/public/users", false);
+        let h = headers(&[
+            ("accept", "application/json"),
+            (APP_ID, "app"),
+            (USER_KEY, USER_KEY_VECTOR),
+            (DATE, DATE_VECTOR),
+            (SIGNATURE, "xalgIEoCIlMrgQLwkRpt0S8dKO13lwIj/dZNHO3bNG8="),
+        ]);
+        let refusal = verify(&t, &h, |_| Some(SECRET.to_owned()), &settings(), now()).unwrap_err();
+        assert!(!refusal.detail.contains(USER_KEY_VECTOR), "{}", refusal.detail);
+        assert!(!refusal.report.contains(USER_KEY_VECTOR), "{}", refusal.report);
+        assert!(refusal.report.contains("{X-MSS-API-USERKEY}"), "{}", refusal.report);
+    }
+
+    #[test]
     fn accept_rules() {
         for ok in ["application/json", "*/*", "application/*", "text/html, application/json;q=0.9"] {
             assert!(accepts_json(ok), "{ok}");
