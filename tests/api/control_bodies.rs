@@ -162,3 +162,21 @@ fn control_plane_bodies_are_read_or_refused_in_the_control_plane_shape() {
         })
         .unwrap();
 }
+
+/// Regression (found by the property above): axum's plain-text refusal of a path
+/// segment whose escapes are not UTF-8 is answered in the control plane's shape.
+#[tokio::test]
+async fn an_undecodable_path_segment_is_a_400_in_the_control_plane_shape() {
+    let app = TestApp::new();
+    for (method, path) in [
+        (Method::POST, "/_emulator/portalio/proposals/%ff/status"),
+        (Method::DELETE, "/_emulator/propal/organizations/%ff"),
+        (Method::POST, "/_emulator/holm/keys/%ff/rotate"),
+    ] {
+        let r = app.send(raw_request(method.clone(), path, "{}", &[("content-type", "application/json")])).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{method} {path}: {}", r.text);
+        let error = r.json["error"].as_str().unwrap_or_else(|| panic!("{method} {path}: {}", r.text));
+        assert!(error.contains("UTF-8"), "{error}");
+        assert_eq!(r.json.as_object().unwrap().len(), 1, "{}", r.text);
+    }
+}
