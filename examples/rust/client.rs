@@ -197,12 +197,11 @@ async fn run(url: &str) -> Result<()> {
 
 #[tokio::main]
 async fn main() -> Result<()> {
-    match std::env::args().nth(1) {
-        Some(url) => run(url.trim_end_matches('/')).await,
-        None => {
-            let emulator = vendor_emulator::harness::Emulator::start().await;
-            run(&emulator.url()).await
-        }
+    if let Some(url) = std::env::args().nth(1) {
+        run(url.trim_end_matches('/')).await
+    } else {
+        let emulator = vendor_emulator::harness::Emulator::start().await;
+        run(&emulator.url()).await
     }
 }
 
