@@ -338,3 +338,81 @@ impl std::fmt::Debug for Emulator {
         f.debug_struct("Emulator").field("addr", &self.addr).field("dedicated", &self.dedicated).finish_non_exhaustive()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Whether the address still accepts connections, after letting the server task run:
+    /// a bounded number of yields, no sleeping.
+    async fn closes(addr: SocketAddr) -> bool {
+        for _ in 0..1000 {
+            if tokio::net::TcpStream::connect(addr).await.is_err() {
+                return true;
+            }
+            tokio::task::yield_now().await;
+        }
+        false
+    }
+
+    #[tokio::test]
+    async fn stop_waits_for_the_server_and_the_port_closes() {
+        let emulator = Emulator::start().await;
+        let addr = emulator.addr();
+        assert!(tokio::net::TcpStream::connect(addr).await.is_ok());
+        emulator.stop().await.unwrap();
+        assert!(tokio::net::TcpStream::connect(addr).await.is_err(), "nothing listens on {addr} after stop");
+    }
+
+    #[tokio::test]
+    async fn dropping_the_handle_stops_the_server() {
+        let emulator = Emulator::start().await;
+        let addr = emulator.addr();
+        drop(emulator);
+        assert!(closes(addr).await, "{addr} still accepts connections after the handle was dropped");
+    }
+
+    #[tokio::test]
+    async fn flags_are_the_binarys_and_a_wrong_one_says_so() {
+        let error = Emulator::with_args(["--propal-rate-limit", "many"]).await.unwrap_err().to_string();
+        assert!(error.contains("--propal-rate-limit"), "{error}");
+        let error = Emulator::with_args(["--no-such-flag"]).await.unwrap_err().to_string();
+        assert!(error.contains("unexpected argument '--no-such-flag'"), "{error}");
+    }
+
+    #[tokio::test]
+    async fn dedicated_listeners_get_their_own_base_url() {
+        let emulator = Emulator::with_args(["--propal-bind", "127.0.0.1:0"]).await.unwrap();
+        let dedicated = emulator.dedicated_base_url(Vendor::Propal).expect("a dedicated Propal listener");
+        assert!(dedicated.starts_with("http://127.0.0.1:") && dedicated.ends_with("/v1"), "{dedicated}");
+        assert_ne!(dedicated, emulator.base_url(Vendor::Propal));
+        assert_eq!(emulator.dedicated_base_url(Vendor::Holm), None);
+        let response = reqwest::get(format!("{dedicated}/leads")).await.unwrap();
+        assert_eq!(response.status(), 401, "Propal answers at the root path of its listener");
+    }
+
+    #[tokio::test]
+    async fn control_calls_carry_the_admin_token_and_report_refusals() {
+        let emulator = Emulator::with_args(["--admin-token", "sekret"]).await.unwrap();
+        let clock: Value = emulator.control(Method::GET, "/_emulator/clock", None).await.unwrap();
+        assert_eq!(clock["frozen"], false);
+        let refused = emulator.control::<Value>(Method::POST, "/_emulator/clock", Some(serde_json::json!({}))).await;
+        let error = refused.unwrap_err().to_string();
+        assert!(error.starts_with("POST /_emulator/clock answered 400 Bad Request: {\"error\":"), "{error}");
+        let over_http = reqwest::get(format!("{}/_emulator/clock", emulator.url())).await.unwrap();
+        assert_eq!(over_http.status(), 401, "the token is still required over HTTP");
+    }
+
+    #[tokio::test]
+    async fn the_clock_moves_as_the_control_plane_moves_it() {
+        let emulator = Emulator::start().await;
+        emulator.freeze_clock();
+        let at: Timestamp = "2030-01-01T00:00:00Z".parse().unwrap();
+        emulator.set_clock(at).await;
+        emulator.advance_clock(Duration::from_secs(90)).await;
+        let clock: Value = emulator.control(Method::GET, "/_emulator/clock", None).await.unwrap();
+        assert_eq!(clock, serde_json::json!({"now": "2030-01-01T00:01:30.000Z", "frozen": true}));
+        emulator.resume_clock();
+        assert!(!emulator.state().clock.is_frozen());
+    }
+}

@@ -62,6 +62,10 @@ impl PortalioApp<'_> {
         }
         request
     }
+
+    async fn call(&self, method: Method, url: &str, user_key: &str, form: Option<&[(&str, &str)]>) -> Result<Value> {
+        json(self.request(method, url, user_key, form).send().await?).await
+    }
 }
 
 async fn json(response: Response) -> Result<Value> {
@@ -82,19 +86,12 @@ async fn portalio(
 ) -> Result<Value> {
     let app = PortalioApp { http, app_id, secret_key };
     let query = serde_urlencoded::to_string([("UserName", username), ("Password", password)])?;
-    let exchange =
-        json(app.request(Method::GET, &format!("{base}/authenticate/apikeyexchange?{query}"), "", None).send().await?)
-            .await?;
+    let exchange = app.call(Method::GET, &format!("{base}/authenticate/apikeyexchange?{query}"), "", None).await?;
     let [user_key, user_id] =
         [&exchange["meta"]["apiKey"], &exchange["userId"]].map(|v| v.as_str().unwrap_or_default());
     let form = [("Name", "Living room cinema"), ("SalesPersonId", user_id)];
-    json(app.request(Method::POST, &format!("{base}/public/proposals"), user_key, Some(&form)).send().await?).await?;
-    json(
-        app.request(Method::GET, &format!("{base}/public/proposals?PageNumber=1&PageSize=10"), user_key, None)
-            .send()
-            .await?,
-    )
-    .await
+    app.call(Method::POST, &format!("{base}/public/proposals"), user_key, Some(&form)).await?;
+    app.call(Method::GET, &format!("{base}/public/proposals?PageNumber=1&PageSize=10"), user_key, None).await
 }
 
 // --- Propal: a bearer key ------------------------------------------------------------
@@ -155,6 +152,20 @@ impl ControlPlane<'_> {
         let seconds = milliseconds as f64 / 1000.0;
         self.post("/clock", json!({"advance_seconds": seconds})).await.map(drop)
     }
+
+    /// A new Holm organization and one key that may be used from any origin: `(organization key, API key)`.
+    async fn holm_tenant(&self) -> Result<(String, String)> {
+        let organization = self.post("/holm/organizations", json!({})).await?;
+        let path = format!("/holm/organizations/{}/keys", text(&organization["organization_id"]));
+        let key = json!({"name": "Example integration", "partnership_type": "mssp", "customers_read": true,
+            "allowed_origins": [], "acknowledge_any_origin": true});
+        let key = self.post(&path, key).await?;
+        Ok((text(&organization["organization_key"]).to_owned(), text(&key["api_key"]).to_owned()))
+    }
+}
+
+fn text(value: &Value) -> &str {
+    value.as_str().unwrap_or_default()
 }
 
 async fn run(url: &str) -> Result<()> {
@@ -163,34 +174,18 @@ async fn run(url: &str) -> Result<()> {
     control.post("/clock", json!({"freeze": true})).await?;
 
     let account = control.post("/portalio/accounts", json!({})).await?;
-    let [app_id, secret, username, password] = [
-        &account["app_id"],
-        &account["secret_key"],
-        &account["users"][0]["username"],
-        &account["users"][0]["password"],
-    ]
-    .map(|v| v.as_str().unwrap_or_default());
-    let listed = portalio(&http, &format!("{url}/portalio"), app_id, secret, username, password).await?;
+    let (app_id, secret_key, user) = (text(&account["app_id"]), text(&account["secret_key"]), &account["users"][0]);
+    let base = format!("{url}/portalio");
+    let listed = portalio(&http, &base, app_id, secret_key, text(&user["username"]), text(&user["password"])).await?;
     println!("Portal.io proposals: {}", listed["proposals"].as_array().map_or(0, Vec::len));
 
     let organization = control.post("/propal/organizations", json!({})).await?;
-    let listed =
-        propal(&http, &format!("{url}/propal/v1"), organization["key"]["key"].as_str().unwrap_or_default()).await?;
+    let listed = propal(&http, &format!("{url}/propal/v1"), text(&organization["key"]["key"])).await?;
     println!("Propal proposals: {}", listed["pagination"]["total_count"]);
 
-    let organization = control.post("/holm/organizations", json!({})).await?;
-    let key = json!({"name": "Example integration", "partnership_type": "mssp", "customers_read": true,
-        "allowed_origins": [], "acknowledge_any_origin": true});
-    let key = control
-        .post(
-            &format!("/holm/organizations/{}/keys", organization["organization_id"].as_str().unwrap_or_default()),
-            key,
-        )
-        .await?;
-    let [organization_key, api_key] =
-        [&organization["organization_key"], &key["api_key"]].map(|v| v.as_str().unwrap_or_default());
-    let (me, _) =
-        holm(&http, &format!("{url}/holm/v1"), organization_key, api_key, &async |ms| control.wait(ms).await).await?;
+    let (organization_key, api_key) = control.holm_tenant().await?;
+    let wait = async |ms| control.wait(ms).await;
+    let (me, _) = holm(&http, &format!("{url}/holm/v1"), &organization_key, &api_key, &wait).await?;
     println!("Holm me: {} {}", me["api_key"]["name"], me["scopes"]);
     Ok(())
 }
