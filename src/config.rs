@@ -120,8 +120,8 @@ impl Config {
         Self::try_from_args(args).expect("test flags parse")
     }
 
-    /// Parses the server's flags (no subcommand, no environment), or says which one is wrong
-    /// as the binary would: for [`crate::harness`], which takes the binary's settings.
+    /// Parses the server's flags (no subcommand; `EMULATOR_*` variables fill what they leave
+    /// out), or says which one is wrong as the binary would: for [`crate::harness`].
     pub fn try_from_args<I, S>(args: I) -> Result<Self, clap::Error>
     where
         I: IntoIterator<Item = S>,
