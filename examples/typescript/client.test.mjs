@@ -34,6 +34,7 @@ describe("the example client against vendor-emulator", () => {
   });
 
   after(async () => {
+    if (!emulator || emulator.exitCode !== null || emulator.signalCode !== null) return;
     const exited = once(emulator, "exit");
     emulator.kill("SIGTERM"); // a graceful stop
     await exited;
