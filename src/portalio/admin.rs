@@ -72,7 +72,7 @@ pub struct NewAccount {
 }
 
 /// A created user with its raw credentials.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 #[schema(as = PortalioAdminCreatedUser)]
 pub struct CreatedUser {
     pub id: u64,
@@ -81,8 +81,8 @@ pub struct CreatedUser {
     pub user_key: String,
 }
 
-/// The created account, its fresh app and users.
-#[derive(Debug, Serialize, ToSchema)]
+/// The created account, its fresh app and users (also the harness's typed tenant).
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 #[schema(as = PortalioAdminCreatedAccount)]
 pub struct CreatedAccount {
     pub account_id: u64,
