@@ -14,6 +14,7 @@ mod propal;
 mod propal_audit;
 mod propal_media_metrics;
 mod propal_resources;
+mod robustness;
 mod routing;
 mod serve;
 mod state;
