@@ -14,12 +14,13 @@ of SOAK_ROUND_S [30] seconds; each round's list is built afresh:
   over its sliding-hour limit (429); a Portal.io bad
   signature (401), unverified user (401), inactive subscription (402), no catalog access
   (403), unknown proposal (404); Holm without a session, with an unknown one (401), over
-  the per-second rule (429), an origin not allowed (403), wrong partnership type (403);
-- tenants: each round creates tenants in all three vendors (control plane, in the wrk list),
-  uses the ones the driver created before the round, and deletes those after it (Propal
-  organizations, Portal.io accounts); Holm organizations have no delete route, so Holm is
-  reset after each round; Propal and Portal.io are also reset from inside the list (once in
-  every 4,000 requests), which takes away what the writes and in-list tenants added.
+  the per-second rule (429), an origin not allowed (403), wrong partnership type (403), a
+  session over the organization's cap (409);
+- tenants: the list creates tenants in all three vendors (control plane); Propal and
+  Portal.io are reset from inside the list (once in every 4,000 requests), which takes away
+  what the writes and those tenants added, and Holm (whose organizations have no delete
+  route) after each round; between rounds the driver makes five Propal organizations and
+  five Portal.io accounts, uses each once and deletes it.
 
 Portal.io requests are signed before each round with the date of that moment (the skew
 allowed is raised to an hour, so a round's signatures stay valid). The journal keeps its
@@ -134,7 +135,7 @@ class Mix:
                                and not u["catalog_access"])
         fixtures = json.loads((ROOT / "fixtures/portalio/proposals.json").read_text())["proposals"]
         self.proposal = next(p["id"] for p in fixtures if p["accountId"] == 1001 and p["areas"])
-        self.drafts = [p["id"] for p in fixtures if p["accountId"] == 1001 and p["status"] == "Draft"]
+        self.drafts = [p["id"] for p in fixtures if p["accountId"] == 1001 and p["status"] == "Draft" and not p.get("parentId")]
         status, leads = emulator.call("GET", "/propal/v1/leads?limit=1", headers=self.auth(self.propal_full))
         self.lead = leads["data"][0]["id"]
         holm = {o["organization_id"]: o for o in self.creds["holm"]["organizations"]}
@@ -157,27 +158,27 @@ class Mix:
         assert status == 201, (status, body)
         return body["session_token"]
 
-    def tenants(self, count):
-        """Tenants the driver creates before a round (and deletes after it)."""
-        made = {"propal": [], "portalio": []}
+    def tenant_cycle(self, count):
+        """Between rounds: `count` tenants per vendor made, used once and deleted (Propal
+        organizations and Portal.io accounts; Holm has no delete route: its tenants go with
+        the reset after each round). Not inside a round: the in-list resets would take them."""
         for n in range(count):
             status, org = self.emu.call("POST", "/_emulator/propal/organizations", {"name": f"Soak {n}"})
             assert status == 201, (status, org)
-            made["propal"].append(org)
+            status, _ = self.emu.call("GET", "/propal/v1/leads", headers=self.auth(org["key"]["key"]))
+            assert status == 200, status
+            status, _ = self.emu.call("DELETE", f"/_emulator/propal/organizations/{org['organization_id']}")
+            assert status == 204, status
             status, account = self.emu.call("POST", "/_emulator/portalio/accounts", {"name": f"Soak {n}"})
             assert status == 201, (status, account)
-            made["portalio"].append(account)
-        return made
-
-    def delete_tenants(self, made):
-        for org in made["propal"]:
-            status, _ = self.emu.call("DELETE", f"/_emulator/propal/organizations/{org['organization']['id']}")
-            assert status == 204, status
-        for account in made["portalio"]:
+            app = {"app_id": account["app_id"], "secret_key": account["secret_key"]}
+            headers = portalio_headers(self.base, app, account["users"][0]["user_key"], "GET", "/portalio/public/people")
+            status, _ = self.emu.call("GET", "/portalio/public/people", headers=headers)
+            assert status == 200, status
             status, _ = self.emu.call("DELETE", f"/_emulator/portalio/accounts/{account['account_id']}")
             assert status == 204, status
 
-    def round_requests(self, tenants):
+    def round_requests(self):
         """(method, path, headers, body or None, weight): one round's mix."""
         full, read = self.auth(self.propal_full), self.auth(self.propal_read)
         jfull = {**full, "Content-Type": JSON}
@@ -224,6 +225,8 @@ class Mix:
             ("GET", "/holm/v1/me", {"Authorization": "Session pps_unknown"}, None, 1),
             ("POST", "/holm/v1/auth/session", {"Content-Type": JSON, "X-Forwarded-For": "192.0.2.99"},
              json.dumps(self.holm_origin_locked), 1),
+            # New sessions until the organization's cap (5), then 409 until the round's reset.
+            ("POST", "/holm/v1/auth/session", {"Content-Type": JSON}, json.dumps(self.holm_mssp), 0.5),
             # Unknown routes.
             ("GET", "/nowhere", {}, None, 0.5),
             # Tenants created inside the round, and resets that take them away again.
@@ -236,12 +239,6 @@ class Mix:
             ("POST", "/_emulator/reset/portalio", {}, None, 0),
             ("GET", "/_emulator/journal?limit=5", {}, None, 0.2),
         ]
-        # The tenants made before the round: their first key or user, in use.
-        for org in tenants["propal"][:5]:
-            r.append(("GET", "/propal/v1/leads", self.auth(org["keys"][0]["key"]), None, 0.5))
-        for account in tenants["portalio"][:5]:
-            user = account["users"][0]
-            r.append(("GET", "/portalio/public/people", pio(user, "GET", "/public/people"), None, 0.5))
         return r
 
 
@@ -363,6 +360,29 @@ def svg(points, path, total):
 """)
 
 
+def check():
+    """`bench/soak.py --check`: sends each request of one round's mix once and prints its status."""
+    emulator = Emulator("--holm-requests-per-second", "200", "--portalio-max-skew-seconds", "3600")
+    try:
+        mix = Mix(emulator)
+        mix.tenant_cycle(2)
+        for n, (method, path, headers, body, weight) in enumerate(mix.round_requests()):
+            data = body.replace("%d", str(n)) if body is not None else None
+            conn = http.client.HTTPConnection(emulator.host, emulator.port, timeout=30)
+            try:
+                conn.request(method, path, body=data, headers=headers)
+                response = conn.getresponse()
+                answer = response.read()[:90].decode(errors="replace")
+                status = response.status
+            except OSError as error:
+                status, answer = "-", str(error)
+            finally:
+                conn.close()
+            print(f"{status} {weight:>5} {method:6} {path[:60]:60} {answer}")
+    finally:
+        emulator.stop()
+
+
 def main():
     emulator = Emulator("--holm-requests-per-second", "200",
                         "--portalio-max-skew-seconds", "3600")
@@ -372,12 +392,11 @@ def main():
     rounds, sent, socket_errors, started = [], 0, 0, time.monotonic()
     try:
         while sent < TOTAL:
-            tenants = mix.tenants(5)
-            script, size = lua_script(emulator.addr, mix.round_requests(tenants))
+            script, size = lua_script(emulator.addr, mix.round_requests())
             begin = time.monotonic() - sampler.started
             result = wrk(emulator, script, ROUND_S)
             end = time.monotonic() - sampler.started
-            mix.delete_tenants(tenants)
+            mix.tenant_cycle(5)
             status, _ = emulator.call("POST", "/_emulator/reset/holm")
             assert status in (200, 204), status
             rounds.append((begin, end, result["requests"]))
@@ -418,4 +437,4 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    check() if sys.argv[1:] == ["--check"] else main()

@@ -186,6 +186,9 @@ async fn thousands_of_headers_or_a_1_mib_header_get_each_vendors_431() {
     assert_eq!(status, StatusCode::OK, "the server still serves");
 }
 
+/// The lead writes in flight when SIGTERM comes.
+const WRITES: usize = 24;
+
 #[tokio::test]
 async fn sigterm_lets_in_flight_writes_finish_saves_them_whole_and_exits_0() {
     let dir = tempfile::tempdir().unwrap();
@@ -222,7 +225,6 @@ async fn sigterm_lets_in_flight_writes_finish_saves_them_whole_and_exits_0() {
             .unwrap()
             .to_owned();
 
-    const WRITES: usize = 24;
     let mut writes = tokio::task::JoinSet::new();
     for n in 0..WRITES {
         let (client, addr, key) = (client.clone(), addr.clone(), key.clone());
