@@ -12,7 +12,8 @@ the Holm session and the Portal.io date window) and revoke or rotate the very ke
 first pass signs with. Checks: no 5xx, no connection closed without a response, and every
 response's status, content type and body as documented. Any failure, a panic line in the
 emulator's log or an emulator that no longer answers its health route fails the run.
-Environment: FUZZ_MAX_EXAMPLES [25], FUZZ_WORKERS [1], FUZZ_SEED [20261202].
+Environment: FUZZ_MAX_EXAMPLES [25], FUZZ_WORKERS [1], FUZZ_SEED [20261202], FUZZ_CHECKS [the four
+above], FUZZ_PASSES [both: `vendor APIs,control plane`].
 """
 import json
 import os
@@ -32,7 +33,9 @@ MAX_EXAMPLES = os.environ.get("FUZZ_MAX_EXAMPLES", "25")
 WORKERS = os.environ.get("FUZZ_WORKERS", "1")
 SEED = os.environ.get("FUZZ_SEED", "20261202")
 ADMIN_TOKEN = "fuzz-admin-token"
-CHECKS = "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance"
+CHECKS = os.environ.get(
+    "FUZZ_CHECKS", "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance"
+)
 
 PASSES = [
     {
@@ -118,7 +121,8 @@ def run(fuzz_pass):
 
 def main():
     problems = []
-    for fuzz_pass in PASSES:
+    wanted = os.environ.get("FUZZ_PASSES", ",".join(p["name"] for p in PASSES)).split(",")
+    for fuzz_pass in (p for p in PASSES if p["name"] in wanted):
         problems += [f"{fuzz_pass['name']}: {p}" for p in run(fuzz_pass)]
     if problems:
         print("FUZZ FAILED:\n  " + "\n  ".join(problems), file=sys.stderr)

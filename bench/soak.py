@@ -35,6 +35,7 @@ import hashlib
 import hmac
 import http.client
 import json
+import math
 import os
 import subprocess
 import sys
@@ -331,9 +332,17 @@ def requests_at(rounds, t):
     return done
 
 
+def nice_ticks(limit):
+    """0, step, 2 step, … up to `limit`, with a step of 1, 2 or 5 times a power of ten."""
+    raw = limit / 6
+    power = 10 ** math.floor(math.log10(raw))
+    step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
+    return [round(i * step, 10) for i in range(int(limit / step) + 1)]
+
+
 def svg(points, path, total):
     """RSS (MiB) over requests (millions), as an SVG line chart."""
-    width, height, left, bottom, top, right = 640, 300, 60, 40, 20, 20
+    width, height, left, bottom, top, right = 640, 300, 60, 40, 28, 20
     max_x = max(total / 1e6, points[-1][0] if points else 1)
     max_y = max(y for _, y in points) * 1.2
     sx = lambda x: left + (width - left - right) * x / max_x
@@ -342,7 +351,7 @@ def svg(points, path, total):
     ticks_x = "".join(
         f'<line x1="{sx(v):.1f}" y1="{height - bottom}" x2="{sx(v):.1f}" y2="{height - bottom + 4}" stroke="#333"/>'
         f'<text x="{sx(v):.1f}" y="{height - bottom + 16}" text-anchor="middle">{v:g}</text>'
-        for v in [max_x * i / 5 for i in range(6)])
+        for v in nice_ticks(max_x))
     step = 10 ** max(0, len(str(int(max_y))) - 1)
     ticks_y = "".join(
         f'<line x1="{left - 4}" y1="{sy(v):.1f}" x2="{width - right}" y2="{sy(v):.1f}" stroke="#ddd"/>'
@@ -354,6 +363,7 @@ def svg(points, path, total):
 <line x1="{left}" y1="{height - bottom}" x2="{width - right}" y2="{height - bottom}" stroke="#333"/>
 <line x1="{left}" y1="{top}" x2="{left}" y2="{height - bottom}" stroke="#333"/>
 <polyline fill="none" stroke="#1f6feb" stroke-width="1.5" points="{line}"/>
+<text x="{(width + left) / 2}" y="{top - 6}" text-anchor="middle">vendor-emulator RSS during bench/soak (one sample a second)</text>
 <text x="{(width + left) / 2}" y="{height - 6}" text-anchor="middle">requests sent (millions)</text>
 <text x="14" y="{(height) / 2}" text-anchor="middle" transform="rotate(-90 14 {height / 2})">RSS (MiB)</text>
 </svg>
