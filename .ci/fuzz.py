@@ -10,9 +10,9 @@ Two passes, each on a fresh emulator started on an ephemeral port with a fixed `
 They are apart because the control plane can reset the vendors, move the clock (expiring
 the Holm session and the Portal.io date window) and revoke or rotate the very keys the
 first pass signs with. Checks: no 5xx, no connection closed without a response, and every
-response's status, content type and body as documented. Any failure, a panic line in the
+response's status, content type, headers and body as documented. Any failure, a panic line in the
 emulator's log or an emulator that no longer answers its health route fails the run.
-Environment: FUZZ_MAX_EXAMPLES [25], FUZZ_WORKERS [1], FUZZ_SEED [20261202], FUZZ_CHECKS [the four
+Environment: FUZZ_MAX_EXAMPLES [25], FUZZ_WORKERS [1], FUZZ_SEED [20261202], FUZZ_CHECKS [the five
 above], FUZZ_PASSES [both: `vendor APIs,control plane`].
 """
 import json
@@ -34,7 +34,9 @@ WORKERS = os.environ.get("FUZZ_WORKERS", "1")
 SEED = os.environ.get("FUZZ_SEED", "20261202")
 ADMIN_TOKEN = "fuzz-admin-token"
 CHECKS = os.environ.get(
-    "FUZZ_CHECKS", "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance"
+    "FUZZ_CHECKS",
+    "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,"
+    "response_headers_conformance",
 )
 
 PASSES = [
