@@ -18,7 +18,7 @@ use dashmap::DashMap;
 use serde_json::{Value, json};
 
 use super::{
-    ai::ProposalAi,
+    ai::{AiBuilderFile, ProposalAi},
     config::Settings,
     delivery::Webhooks,
     model::{
@@ -66,6 +66,7 @@ pub(super) struct Fixtures {
     payments: PaymentsFile,
     catalog: Arc<CatalogFile>,
     tax: Arc<Vec<TaxRate>>,
+    ai: AiBuilderFile,
 }
 
 /// One generation of Portal.io data.
@@ -104,6 +105,19 @@ pub struct AccountData {
     pub orders: BTreeMap<u64, Order>,
     /// AI Builder content, outline and build, by proposal id.
     pub ai: BTreeMap<u64, ProposalAi>,
+    /// Change order ids by parent proposal id, so a proposal's answer does not scan the
+    /// account. Change orders come only from the fixtures (no route creates or deletes
+    /// one), so this is built once with the store.
+    pub change_orders: BTreeMap<u64, Vec<u64>>,
+    /// The highest top-level proposal number, so a new proposal's number does not scan.
+    pub max_number: u64,
+}
+
+impl AccountData {
+    /// The change orders of a proposal, in id order.
+    pub fn change_orders_of(&self, parent: u64) -> impl Iterator<Item = &Proposal> {
+        self.change_orders.get(&parent).into_iter().flatten().filter_map(|id| self.proposals.get(id))
+    }
 }
 
 impl Account {
@@ -144,7 +158,17 @@ impl Fixtures {
         let payments: PaymentsFile = fixtures.parse(Vendor::Portalio, "payments.json")?;
         let catalog: CatalogFile = fixtures.parse(Vendor::Portalio, "catalog.json")?;
         let TaxFile { tax_rates } = fixtures.parse(Vendor::Portalio, "tax_rates.json")?;
+        let ai: AiBuilderFile = fixtures.parse_optional(Vendor::Portalio, "ai_builder.json")?.unwrap_or_default();
         check_references(fixtures, &accounts, &proposals, &people)?;
+        for (index, saved) in ai.proposals.iter().enumerate() {
+            if !proposals.iter().any(|p| p.id == saved.proposal_id) {
+                return Err(FixtureError::new(
+                    fixtures.display_name(Vendor::Portalio, "ai_builder.json"),
+                    format!("$.proposals[{index}].proposal_id"),
+                    format!("no proposal {} in proposals.json", saved.proposal_id),
+                ));
+            }
+        }
         Ok(Fixtures {
             apps,
             accounts,
@@ -154,6 +178,7 @@ impl Fixtures {
             payments,
             catalog: Arc::new(catalog),
             tax: Arc::new(tax_rates),
+            ai,
         })
     }
 }
@@ -236,7 +261,15 @@ impl Store {
                         max_id = option.items.iter().map(|i| i.id).fold(max_id, u64::max);
                     }
                 }
+                match proposal.parent_id {
+                    Some(parent) => data.change_orders.entry(parent).or_default().push(proposal.id),
+                    None => data.max_number = data.max_number.max(proposal.number),
+                }
                 data.proposals.insert(proposal.id, proposal.clone());
+                for saved in fixtures.ai.proposals.iter().filter(|a| a.proposal_id == proposal.id) {
+                    max_id = saved.contents.iter().map(|c| c.id).fold(max_id, u64::max);
+                    data.ai.insert(proposal.id, saved.restore());
+                }
             }
             for person in fixtures.people.people.iter().filter(|p| p.contact.account_id == account.account_id) {
                 max_id = max_id.max(person.contact.id);
