@@ -446,5 +446,12 @@ def main():
         sys.exit("RSS grew by more than 10 % over the second half: no plateau")
 
 
+def replot():
+    """`bench/soak.py --plot`: draws bench/soak.svg again from bench/soak-samples.csv."""
+    rows = [line.split(",") for line in (ROOT / "bench/soak-samples.csv").read_text().splitlines()[1:]]
+    points = [(int(requests) / 1e6, int(kib) / 1024) for _, requests, kib in rows]
+    svg(points, ROOT / "bench/soak.svg", points[-1][0] * 1e6)
+
+
 if __name__ == "__main__":
-    check() if sys.argv[1:] == ["--check"] else main()
+    {"--check": check, "--plot": replot}.get(sys.argv[1] if sys.argv[1:] else "", main)()
