@@ -169,10 +169,14 @@ async fn a_tar_export_unpacks_into_a_fixtures_directory_that_loads_back_and_post
     let before = export(&app).await;
     let r = app.send(post(b"not an archive".to_vec())).await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
-    assert!(r.json["error"].as_str().unwrap().contains("body"), "{}", r.text);
+    assert_eq!(r.json, json!({"error": "fixture body at $: not a readable tar archive: failed to read entire block"}));
     assert_eq!(export(&app).await, before);
     let r = app.get("/_emulator/state?format=zip").await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text);
+    assert_eq!(
+        r.json,
+        json!({"error": "Failed to deserialize query string: format: unknown variant `zip`, expected `json` or `tar`"})
+    );
 }
 
 #[tokio::test]
