@@ -28,6 +28,7 @@ pub struct StateQuery {
     pub vendor: Option<String>,
     /// `json` (the default): one state document; `tar`: a tar archive of a fixtures
     /// directory (`<vendor>/<file>.json`) that unpacks into a `--fixtures DIR`.
+    #[param(inline)]
     pub format: Option<ExportFormat>,
 }
 

@@ -164,3 +164,46 @@ async fn a_vendor_document_points_its_servers_at_the_vendors_prefix_on_this_emul
     let prefixed = paths.keys().filter(|p| whole["paths"].get(format!("/propal{p}")).is_some()).count();
     assert_eq!(prefixed, paths.len(), "the vendor document and the whole one list the same Propal paths");
 }
+
+/// Every `"$ref"` string in `node`, with the JSON pointer of where it sits.
+fn references<'a>(node: &'a Value, at: String, found: &mut Vec<(String, &'a str)>) {
+    match node {
+        Value::Object(map) => {
+            for (key, value) in map {
+                match (key.as_str(), value) {
+                    ("$ref", Value::String(target)) => found.push((at.clone(), target)),
+                    _ => references(value, format!("{at}/{key}"), found),
+                }
+            }
+        }
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                references(item, format!("{at}/{i}"), found);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[tokio::test]
+async fn every_reference_in_every_document_names_a_component_it_carries() {
+    let app = TestApp::new();
+
+    for url in [
+        "/_emulator/openapi.json",
+        "/_emulator/openapi/portalio.json",
+        "/_emulator/openapi/propal.json",
+        "/_emulator/openapi/holm.json",
+    ] {
+        let r = app.get(url).await;
+        assert_eq!(r.status, StatusCode::OK, "{url}: {}", r.text);
+        let mut found = Vec::new();
+        references(&r.json, String::new(), &mut found);
+        assert!(!found.is_empty(), "{url} has references");
+        let dangling: Vec<_> = found
+            .iter()
+            .filter(|(_, target)| target.strip_prefix('#').is_none_or(|pointer| r.json.pointer(pointer).is_none()))
+            .collect();
+        assert!(dangling.is_empty(), "{url}: dangling references {dangling:?}");
+    }
+}
