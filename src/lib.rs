@@ -24,6 +24,7 @@
 //!   folder) and the OpenAPI documents assembled from the routers.
 //! - [`head_guard`]: answers the requests whose head hyper refuses (414, 431) in the vendor's shape.
 //! - [`healthcheck`]: the `vendor-emulator healthcheck` subcommand's client.
+//! - [`tls`]: `--tls-bind`: the HTTPS listener, the local CA and the certificates it issues.
 //! - [`portalio`], [`propal`], [`holm`]: one folder per vendor: its state, its API
 //!   router, its control-plane routes (`admin.rs`), its flags (`config.rs`), its errors.
 //!
@@ -49,6 +50,7 @@ pub mod routing;
 pub mod scheduler;
 pub mod snapshot;
 pub mod store;
+pub mod tls;
 pub mod vendor;
 
 pub use app::{App, AppState, build_app};

@@ -17,3 +17,4 @@ mod propal_resources;
 mod routing;
 mod serve;
 mod state;
+mod tls;

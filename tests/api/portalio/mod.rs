@@ -10,7 +10,7 @@ mod delivery;
 mod people;
 mod proposals;
 mod receiver;
-mod signer;
+pub mod signer;
 mod signing;
 mod webhooks;
 mod zapier;
