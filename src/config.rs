@@ -110,9 +110,10 @@ pub struct Config {
     /// Log format on stderr.
     #[arg(long, env = "EMULATOR_LOG_FORMAT", value_enum, default_value_t = LogFormat::Pretty)]
     pub log_format: LogFormat,
-    /// Log filter, e.g. `info` or `vendor_emulator=debug`.
-    #[arg(long, env = "EMULATOR_LOG_LEVEL", default_value = "info")]
-    pub log_level: String,
+    /// Log filter: a level (`trace`, `debug`, `info`, `warn`, `error`, `off`) or
+    /// per-target directives such as `info,vendor_emulator=debug`.
+    #[arg(long, env = "EMULATOR_LOG_LEVEL", default_value = "info", value_parser = parse_log_filter)]
+    pub log_level: tracing_subscriber::filter::Targets,
     /// Load fixtures from this directory instead of the embedded set (a vendor folder present there replaces that vendor's).
     #[arg(long, env = "EMULATOR_FIXTURES")]
     pub fixtures: Option<PathBuf>,
@@ -233,4 +234,11 @@ mod tests {
         assert_eq!(config.journal_capacity, 1000);
         assert_eq!(config.max_body_bytes, 1_048_576);
     }
+}
+
+/// `--log-level`: tracing's target directives (no regex: a plain level or `target=level` pairs).
+fn parse_log_filter(value: &str) -> Result<tracing_subscriber::filter::Targets, String> {
+    value
+        .parse()
+        .map_err(|e| format!("`{value}` is not a log filter ({e}); try `info` or `info,vendor_emulator=debug`"))
 }

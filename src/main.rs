@@ -5,7 +5,7 @@ use std::io::{IsTerminal, Write};
 
 use anyhow::Context;
 use clap::{CommandFactory, FromArgMatches, parser::ValueSource};
-use tracing_subscriber::{EnvFilter, fmt};
+use tracing_subscriber::{fmt, layer::SubscriberExt, util::SubscriberInitExt};
 use vendor_emulator::{
     app,
     config::{Cli, Command, Config, LogFormat, TlsCommand},
@@ -131,12 +131,13 @@ fn write_run_file(path: &std::path::Path, line: &str) -> anyhow::Result<()> {
 }
 
 fn init_tracing(config: &Config) {
-    let filter = EnvFilter::try_new(&config.log_level).unwrap_or_else(|_| EnvFilter::new("info"));
+    let filter = config.log_level.clone();
     // Colour only for a person at a terminal: never in files, `docker logs` or CI.
-    let builder = fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(std::io::stderr().is_terminal());
+    let layer = fmt::layer().with_writer(std::io::stderr).with_ansi(std::io::stderr().is_terminal());
+    let registry = tracing_subscriber::registry().with(filter);
     match config.log_format {
-        LogFormat::Json => builder.json().init(),
-        LogFormat::Pretty => builder.init(),
+        LogFormat::Json => registry.with(layer.json()).init(),
+        LogFormat::Pretty => registry.with(layer).init(),
     }
 }
 

@@ -2,7 +2,9 @@
 //! files, so an export is a fixtures set (`--fixtures` loads it back, as a directory
 //! or as this one file) and `POST /_emulator/state` swaps it in like a reset.
 //!
-//! The document is `{"format": 1, "vendors": {"<vendor>": {"<file>.json": <content>}}}`.
+//! The document is `{"format": 1, "vendors": {"<vendor>": {"<file>.json": <content>}}}`,
+//! or the same files as a tar archive of a fixtures directory (`<vendor>/<file>.json`),
+//! which unpacks into a directory `--fixtures DIR` reads.
 //! Each vendor writes and reads its own files ([`EmulatedVendor::snapshot`] and
 //! [`EmulatedVendor::restore`]); this module only wraps them, and renders load errors
 //! as a file and a JSON path inside it. The clock, the journal and fault rules are
@@ -45,6 +47,71 @@ impl StateDocument {
         let mut text = serde_json::to_string_pretty(self).expect("a state document serializes");
         text.push('\n');
         text
+    }
+
+    /// The files as a tar archive of a fixtures directory: `<vendor>/<file>.json`, each
+    /// pretty JSON with a final newline, every entry dated at the epoch so that equal
+    /// states give equal archives.
+    pub fn to_tar(&self) -> Vec<u8> {
+        let mut archive = tar::Builder::new(Vec::new());
+        for (vendor, files) in &self.vendors {
+            let mut folder = tar::Header::new_ustar();
+            folder.set_entry_type(tar::EntryType::Directory);
+            folder.set_mode(0o755);
+            folder.set_size(0);
+            folder.set_mtime(0);
+            archive.append_data(&mut folder, vendor.as_str(), std::io::empty()).expect("writing to memory");
+            for (name, value) in files {
+                let mut text = serde_json::to_string_pretty(value).expect("a fixture file serializes");
+                text.push('\n');
+                let mut header = tar::Header::new_ustar();
+                header.set_mode(0o644);
+                header.set_size(text.len() as u64);
+                header.set_mtime(0);
+                archive
+                    .append_data(&mut header, format!("{}/{name}", vendor.as_str()), text.as_bytes())
+                    .expect("writing to memory");
+            }
+        }
+        archive.into_inner().expect("writing to memory")
+    }
+
+    /// Reads a tar archive of a fixtures directory, as `--fixtures DIR` reads the
+    /// directory: each `<vendor>/<file>.json` (a leading `./` or one enclosing folder
+    /// is fine); other entries are ignored. `file` names the archive in errors.
+    pub fn from_tar(file: &str, bytes: &[u8]) -> Result<Self, FixtureError> {
+        let unreadable = |e: std::io::Error| FixtureError::new(file, "$", format!("not a readable tar archive: {e}"));
+        let mut vendors: BTreeMap<Vendor, BTreeMap<String, Value>> = BTreeMap::new();
+        let mut archive = tar::Archive::new(bytes);
+        for entry in archive.entries().map_err(unreadable)? {
+            let mut entry = entry.map_err(unreadable)?;
+            if !entry.header().entry_type().is_file() {
+                continue;
+            }
+            let path = entry.path().map_err(unreadable)?.into_owned();
+            let parts: Vec<String> = path
+                .components()
+                .filter_map(|c| match c {
+                    std::path::Component::Normal(part) => Some(part.to_string_lossy().into_owned()),
+                    _ => None,
+                })
+                .collect();
+            let [.., folder, name] = parts.as_slice() else { continue };
+            let Ok(vendor) = folder.parse::<Vendor>() else { continue };
+            if !name.ends_with(".json") {
+                continue;
+            }
+            let shown = format!("{file}#{vendor}/{name}");
+            let mut text = String::new();
+            std::io::Read::read_to_string(&mut entry, &mut text)
+                .map_err(|_| FixtureError::new(&shown, "$", "the file is not UTF-8"))?;
+            let value: Value = parse_text(&shown, &text)?;
+            vendors.entry(vendor).or_default().insert(name.clone(), value);
+        }
+        if vendors.is_empty() {
+            return Err(FixtureError::new(file, "$", "the archive holds no <vendor>/<file>.json entry"));
+        }
+        Ok(Self { format: FORMAT, vendors })
     }
 
     /// Parses a document's text; `file` names it in errors.
@@ -137,6 +204,28 @@ mod tests {
         assert_eq!(located.path, "$.vendors.propal[\"leads.json\"].leads[3].email");
         let plain = FixtureError::new("fixtures/propal/leads.json", "$", "missing");
         assert_eq!(locate(plain.clone()), plain);
+    }
+
+    #[test]
+    fn a_tar_export_reads_back_as_the_same_document_and_names_a_broken_file() {
+        let mut files = BTreeMap::new();
+        files.insert("leads.json".to_owned(), serde_json::json!({ "leads": [] }));
+        let document = StateDocument { format: FORMAT, vendors: BTreeMap::from([(Vendor::Propal, files)]) };
+        let archive = document.to_tar();
+        assert_eq!(StateDocument::from_tar("a.tar", &archive).unwrap(), document);
+        assert_eq!(archive, document.to_tar(), "equal states give equal archives");
+
+        let mut broken = tar::Builder::new(Vec::new());
+        let mut header = tar::Header::new_ustar();
+        header.set_size(9);
+        header.set_mode(0o644);
+        broken.append_data(&mut header, "./propal/leads.json", &b"{\"leads\":"[..]).unwrap();
+        let error = StateDocument::from_tar("a.tar", &broken.into_inner().unwrap()).unwrap_err();
+        assert_eq!(error.file, "a.tar#propal/leads.json", "{error}");
+        assert_eq!(locate(error).path, "$.vendors.propal[\"leads.json\"]");
+
+        let error = StateDocument::from_tar("a.tar", b"not a tar archive at all").unwrap_err();
+        assert_eq!(error.file, "a.tar", "{error}");
     }
 
     #[test]

@@ -79,7 +79,7 @@ pub enum ContentStatus {
 }
 
 /// Source file type (reference §7).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[schema(as = PortalioAiSourceType)]
 pub enum SourceType {
     Text,
@@ -105,8 +105,9 @@ pub enum BuildStatus {
     Failed,
 }
 
-/// One uploaded piece of content.
-#[derive(Clone, Debug)]
+/// One uploaded piece of content (also its record in `ai_builder.json`).
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Content {
     pub id: u64,
     pub name: String,
@@ -160,13 +161,72 @@ pub struct ProposalAi {
     pub build: Option<Build>,
 }
 
+/// `ai_builder.json` (optional): each proposal's uploaded content and finished outline.
+/// An outline still generating and a build under way are not kept (their jobs are
+/// not state; what a finished build added is in the proposal's areas).
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AiBuilderFile {
+    pub proposals: Vec<SavedProposalAi>,
+}
+
+/// One proposal's AI Builder record in `ai_builder.json`.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SavedProposalAi {
+    pub proposal_id: u64,
+    pub contents: Vec<Content>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outline: Option<SavedOutline>,
+}
+
+/// A finished outline: what the build will add, and the markdown shown for it.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SavedOutline {
+    pub plan: Plan,
+    pub markdown: String,
+}
+
+impl SavedProposalAi {
+    /// What a proposal's state keeps across an export, or `None` when nothing.
+    pub fn of(proposal_id: u64, ai: &ProposalAi) -> Option<Self> {
+        let outline = ai
+            .outline
+            .as_ref()
+            .filter(|o| o.status == OutlineStatus::Completed)
+            .map(|o| SavedOutline { plan: o.plan.clone(), markdown: o.markdown.clone() });
+        (!ai.contents.is_empty() || outline.is_some()).then(|| Self {
+            proposal_id,
+            contents: ai.contents.values().cloned().collect(),
+            outline,
+        })
+    }
+
+    /// Back into a proposal's AI Builder state (a restored outline is completed, seq 0).
+    pub fn restore(&self) -> ProposalAi {
+        ProposalAi {
+            contents: self.contents.iter().map(|c| (c.id, c.clone())).collect(),
+            outline: self.outline.as_ref().map(|o| Outline {
+                status: OutlineStatus::Completed,
+                seq: 0,
+                plan: o.plan.clone(),
+                markdown: o.markdown.clone(),
+            }),
+            build: None,
+        }
+    }
+}
+
 /// What the build adds: areas with catalog items and quantities.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Plan {
     pub areas: Vec<PlanArea>,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct PlanArea {
     pub name: String,
     /// (catalog item id, quantity), in order of first mention.

@@ -1,6 +1,7 @@
-//! Portal.io on the monitor page: dealer accounts (create a fresh one, delete) and,
-//! for each account's first user in good standing, a `GET /public/users` signed by
-//! the signing oracle at the emulator clock's current instant.
+//! Portal.io on the monitor page: dealer accounts (create a fresh one, delete), the
+//! newest webhook delivery attempts with their outcome and next retry, and, for each
+//! account's first user in good standing, a `GET /public/users` signed by the signing
+//! oracle at the emulator clock's current instant.
 
 use serde_json::json;
 
@@ -35,7 +36,54 @@ pub fn panels(portalio: &PortalioState, base_url: &str) -> Panels {
         create: Some(Action::new("Create a fresh account", "POST", "/accounts").with_body(json!({}))),
         empty: "No accounts.".into(),
     };
-    Panels { examples: examples(portalio, base_url), tables: vec![accounts] }
+    Panels { examples: examples(portalio, base_url), tables: vec![accounts, deliveries(portalio)] }
+}
+
+/// How many delivery attempts the page shows (the control plane's
+/// `/webhook-deliveries` lists every one kept).
+const DELIVERIES_SHOWN: usize = 50;
+
+/// The newest webhook delivery attempts, one row each.
+fn deliveries(portalio: &PortalioState) -> Table {
+    let backlog = portalio.webhooks.backlog();
+    let rows = portalio
+        .webhooks
+        .deliveries(None, None, DELIVERIES_SHOWN)
+        .into_iter()
+        .map(|record| {
+            let outcome = match (record.status, &record.error) {
+                (Some(status), _) => status.to_string(),
+                (None, Some(error)) => error.clone(),
+                (None, None) => String::new(),
+            };
+            let state = serde_json::to_value(record.state).ok().and_then(|v| v.as_str().map(str::to_owned));
+            Row {
+                cells: vec![
+                    record.at.to_string(),
+                    record.event,
+                    record.subscription_id.to_string(),
+                    record.url,
+                    record.attempt.to_string(),
+                    state.unwrap_or_default(),
+                    outcome,
+                    record.next_attempt_at.map(|at| at.to_string()).unwrap_or_default(),
+                ],
+                actions: Vec::new(),
+            }
+        })
+        .collect();
+    Table {
+        title: format!(
+            "Webhook deliveries (newest {DELIVERIES_SHOWN}; {} in flight, {} queued, {} retries scheduled, {} dropped)",
+            backlog.in_flight, backlog.queued, backlog.retries_scheduled, backlog.dropped
+        ),
+        columns: ["at", "event", "subscription", "url", "attempt", "state", "status or error", "next attempt"]
+            .map(String::from)
+            .to_vec(),
+        rows,
+        create: None,
+        empty: "No delivery yet: subscribe a URL with POST /public/webhook/subscribe and make a change.".into(),
+    }
 }
 
 /// A signed `GET /public/users` per account, with the first registered app.

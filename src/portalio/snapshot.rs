@@ -1,7 +1,8 @@
 //! Portal.io's whole state as its fixture files, and back: apps, accounts with
 //! their users, proposals and change orders, people with their locations, webhook
-//! subscriptions, payments and orders, the catalog and the tax table (AI Builder
-//! content and the webhook delivery log are not saved). Portal.io's own model keeps its
+//! subscriptions, payments and orders, the catalog and the tax table, and the AI
+//! Builder's uploaded content and finished outlines (`ai_builder.json`; the webhook
+//! delivery log is a log, like the journal, and is not saved). Portal.io's own model keeps its
 //! credentials readable (the exchange hands a user key back, HMAC needs the app
 //! secret), so they are written as the fixtures hold them. Integer ids continue
 //! after the highest restored one.
@@ -12,6 +13,7 @@ use serde_json::{Value, json};
 
 use super::{
     PortalioState,
+    ai::SavedProposalAi,
     model::{AccountFixture, App, ContactFixture, Proposal, Subscription},
     state::{Fixtures, Store},
 };
@@ -26,7 +28,7 @@ pub fn snapshot(state: &PortalioState) -> BTreeMap<String, Value> {
     let mut apps: Vec<App> = store.apps.iter().map(|a| a.value().clone()).collect();
     apps.sort_by(|a, b| a.app_id.cmp(&b.app_id));
     let (mut accounts, mut proposals, mut people, mut subscriptions) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    let (mut payments, mut orders) = (Vec::new(), Vec::new());
+    let (mut payments, mut orders, mut ai) = (Vec::new(), Vec::new(), Vec::new());
     for account in store.all_accounts() {
         let data = account.data();
         accounts.push(AccountFixture {
@@ -42,7 +44,9 @@ pub fn snapshot(state: &PortalioState) -> BTreeMap<String, Value> {
         subscriptions.extend(data.subscriptions.values().cloned());
         payments.extend(data.payments.values().cloned());
         orders.extend(data.orders.values().cloned());
+        ai.extend(data.ai.iter().filter_map(|(id, state)| SavedProposalAi::of(*id, state)));
     }
+    ai.sort_by_key(|saved| saved.proposal_id);
     let proposals: Vec<Proposal> = proposals;
     let (payments, orders): (Vec<super::model::Payment>, Vec<super::model::Order>) = (payments, orders);
     let subscriptions: Vec<Subscription> = subscriptions;
@@ -55,6 +59,7 @@ pub fn snapshot(state: &PortalioState) -> BTreeMap<String, Value> {
         ("payments.json".to_owned(), json!({ "payments": payments, "orders": orders })),
         ("catalog.json".to_owned(), serde_json::to_value(&*store.catalog).expect("the catalog serializes")),
         ("tax_rates.json".to_owned(), json!({ "tax_rates": *store.tax })),
+        ("ai_builder.json".to_owned(), json!({ "proposals": ai })),
     ])
 }
 

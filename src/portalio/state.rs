@@ -18,7 +18,7 @@ use dashmap::DashMap;
 use serde_json::{Value, json};
 
 use super::{
-    ai::ProposalAi,
+    ai::{AiBuilderFile, ProposalAi},
     config::Settings,
     delivery::Webhooks,
     model::{
@@ -66,6 +66,7 @@ pub(super) struct Fixtures {
     payments: PaymentsFile,
     catalog: Arc<CatalogFile>,
     tax: Arc<Vec<TaxRate>>,
+    ai: AiBuilderFile,
 }
 
 /// One generation of Portal.io data.
@@ -144,7 +145,17 @@ impl Fixtures {
         let payments: PaymentsFile = fixtures.parse(Vendor::Portalio, "payments.json")?;
         let catalog: CatalogFile = fixtures.parse(Vendor::Portalio, "catalog.json")?;
         let TaxFile { tax_rates } = fixtures.parse(Vendor::Portalio, "tax_rates.json")?;
+        let ai: AiBuilderFile = fixtures.parse_optional(Vendor::Portalio, "ai_builder.json")?.unwrap_or_default();
         check_references(fixtures, &accounts, &proposals, &people)?;
+        for (index, saved) in ai.proposals.iter().enumerate() {
+            if !proposals.iter().any(|p| p.id == saved.proposal_id) {
+                return Err(FixtureError::new(
+                    fixtures.display_name(Vendor::Portalio, "ai_builder.json"),
+                    format!("$.proposals[{index}].proposal_id"),
+                    format!("no proposal {} in proposals.json", saved.proposal_id),
+                ));
+            }
+        }
         Ok(Fixtures {
             apps,
             accounts,
@@ -154,6 +165,7 @@ impl Fixtures {
             payments,
             catalog: Arc::new(catalog),
             tax: Arc::new(tax_rates),
+            ai,
         })
     }
 }
@@ -237,6 +249,10 @@ impl Store {
                     }
                 }
                 data.proposals.insert(proposal.id, proposal.clone());
+                for saved in fixtures.ai.proposals.iter().filter(|a| a.proposal_id == proposal.id) {
+                    max_id = saved.contents.iter().map(|c| c.id).fold(max_id, u64::max);
+                    data.ai.insert(proposal.id, saved.restore());
+                }
             }
             for person in fixtures.people.people.iter().filter(|p| p.contact.account_id == account.account_id) {
                 max_id = max_id.max(person.contact.id);

@@ -151,6 +151,8 @@ pub struct TestResponse {
     pub status: StatusCode,
     pub headers: HeaderMap,
     pub text: String,
+    /// The body as sent (an archive, an image), for the bodies that are not text.
+    pub bytes: axum::body::Bytes,
     /// `Value::Null` when the body is not JSON.
     pub json: Value,
     /// The route that answered, as the whole OpenAPI document names its path
@@ -165,7 +167,7 @@ impl TestResponse {
         let bytes = response.into_body().collect().await.unwrap().to_bytes();
         let text = String::from_utf8_lossy(&bytes).into_owned();
         let json = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-        Self { status, headers, text, json, documented_path: None }
+        Self { status, headers, text, json, bytes, documented_path: None }
     }
 
     pub fn header(&self, name: &str) -> Option<&str> {

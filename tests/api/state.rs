@@ -131,6 +131,51 @@ async fn an_export_saved_as_a_file_is_a_fixture_set_for_fixtures() {
 }
 
 #[tokio::test]
+async fn a_tar_export_unpacks_into_a_fixtures_directory_that_loads_back_and_posts_back() {
+    let app = TestApp::new();
+    let key = change_everything(&app).await;
+    let saved = export(&app).await;
+    let r = app.get("/_emulator/state?format=tar").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.header("content-type"), Some("application/x-tar"));
+    let archive = r.bytes.clone();
+
+    // Unpacked, it is a fixtures directory: one folder per vendor, one file per fixture.
+    let dir = tempfile::tempdir().unwrap();
+    tar::Archive::new(&archive[..]).unpack(dir.path()).unwrap();
+    let leads = std::fs::read_to_string(dir.path().join("propal/leads.json")).unwrap();
+    assert!(leads.contains("Saved Lead SARL") && leads.ends_with("}\n"), "{leads}");
+    assert!(!leads.contains(&key));
+    let started = TestApp::with_args(&["--fixtures", dir.path().to_str().unwrap()]);
+    assert_eq!(export(&started).await, saved);
+    assert_eq!(started.propal(Method::GET, &key, "/v1/leads", None).await.status, StatusCode::OK);
+
+    // Posted back as an archive, like a reset.
+    app.admin(Method::POST, "/_emulator/reset", None).await;
+    let post = |body: Vec<u8>| {
+        Request::builder()
+            .method(Method::POST)
+            .uri("/_emulator/state")
+            .header("content-type", "application/x-tar")
+            .body(Body::from(body))
+            .unwrap()
+    };
+    let r = app.send(post(archive.to_vec())).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(export(&app).await, saved);
+
+    // A broken archive changes nothing and says why.
+    app.admin(Method::POST, "/_emulator/reset", None).await;
+    let before = export(&app).await;
+    let r = app.send(post(b"not an archive".to_vec())).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.json["error"].as_str().unwrap().contains("body"), "{}", r.text);
+    assert_eq!(export(&app).await, before);
+    let r = app.get("/_emulator/state?format=zip").await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text);
+}
+
+#[tokio::test]
 async fn a_state_dir_keeps_the_state_across_a_restart() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().to_str().unwrap();

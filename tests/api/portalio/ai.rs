@@ -248,3 +248,60 @@ async fn a_build_on_a_proposal_accepted_meanwhile_fails_and_says_so() {
     let r = post_json(&app, &client, &format!("/public/proposals/{id}/ai/build"), json!({ "proposalId": id })).await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
 }
+
+#[tokio::test]
+async fn uploaded_content_and_a_finished_outline_survive_an_export_and_restore_and_still_build() {
+    let app = TestApp::new();
+    let (client, user) = dealer(&app).await;
+    let id = new_proposal(&app, &client, user).await;
+    let base = format!("/public/proposals/{id}/ai");
+    let r = upload(&app, &client, &format!("{base}/content"), Some("Discovery call"), Some(("call.txt", BRIEF))).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    app.advance(2.0).await;
+    post_json(&app, &client, &format!("{base}/outline"), json!({ "proposalId": id })).await;
+    app.advance(5.0).await;
+    let content_before = client.get(&app, &format!("{base}/content")).await.json;
+
+    let saved = app.get("/_emulator/state?vendor=portalio").await.json;
+    let ai = &saved["vendors"]["portalio"]["ai_builder.json"]["proposals"];
+    assert_eq!(ai.as_array().unwrap().len(), 1, "{ai}");
+    assert_eq!(ai[0]["proposal_id"], id);
+    assert_eq!(ai[0]["contents"][0]["text"], BRIEF);
+    assert_eq!(ai[0]["outline"]["markdown"], OUTLINE);
+
+    app.admin(Method::POST, "/_emulator/reset", None).await;
+    assert_eq!(
+        client.get(&app, &format!("{base}/content")).await.status,
+        StatusCode::UNAUTHORIZED,
+        "the runtime dealer is gone"
+    );
+    let r = app.admin(Method::POST, "/_emulator/state", Some(saved.clone())).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(client.get(&app, &format!("{base}/content")).await.json, content_before);
+    let r = client.get(&app, &format!("{base}/outline")).await;
+    assert_eq!(r.json, json!({ "proposalId": id, "status": "Completed", "outline": OUTLINE }));
+    assert_eq!(app.get("/_emulator/state?vendor=portalio").await.json, saved, "export → restore → identical export");
+
+    // The restored outline builds; a new upload takes an id after the restored ones.
+    let r = post_json(&app, &client, &format!("{base}/build"), json!({ "proposalId": id })).await;
+    assert_eq!(r.json, json!({ "proposalId": id, "status": "Building" }), "{}", r.text);
+    app.advance(10.0).await;
+    let areas = client.get(&app, &format!("/public/proposals/{id}")).await.json["areas"].clone();
+    assert_eq!(areas.as_array().unwrap().len(), 2, "{areas}");
+    let r = upload(&app, &client, &format!("{base}/content"), Some("More"), Some(("more.txt", "A rack."))).await;
+    assert!(r.json["id"].as_u64().unwrap() > ai[0]["contents"][0]["id"].as_u64().unwrap(), "{}", r.text);
+}
+
+#[tokio::test]
+async fn an_ai_builder_record_of_an_unknown_proposal_is_refused_at_its_path() {
+    let app = TestApp::new();
+    let mut saved = app.get("/_emulator/state?vendor=portalio").await.json;
+    saved["vendors"]["portalio"]["ai_builder.json"] =
+        json!({ "proposals": [{ "proposal_id": 424_242, "contents": [] }] });
+    let r = app.admin(Method::POST, "/_emulator/state", Some(saved)).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        r.json["error"],
+        "fixture body at $.vendors.portalio[\"ai_builder.json\"].proposals[0].proposal_id: no proposal 424242 in proposals.json"
+    );
+}

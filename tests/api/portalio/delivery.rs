@@ -296,3 +296,41 @@ async fn the_openapi_document_describes_every_webhook_payload() {
     let vendor = app.get("/_emulator/openapi/portalio.json").await.json;
     assert!(vendor["webhooks"]["ProposalStatusChanged"].is_object());
 }
+
+#[tokio::test]
+async fn the_monitor_page_lists_each_delivery_attempt_with_its_outcome() {
+    let app = TestApp::new();
+    let (client, user) = dealer(&app).await;
+    let proposal = new_proposal(&app, &client, user).await;
+    let mut receiver = Receiver::answering(&[503]).await;
+    let (subscription, _) = subscribe(&app, &client, &receiver.url, "proposal.status_changed").await;
+
+    set_status(&app, proposal, "Submitted").await;
+    receiver.next().await;
+    deliveries_until(&app, &format!("?subscription_id={subscription}"), |log| {
+        records(log).first().is_some_and(|d| d["state"] == "failed")
+    })
+    .await;
+
+    let panels = app.get("/_emulator/ui/panels").await;
+    assert_eq!(panels.status, StatusCode::OK, "{}", panels.text);
+    let portalio = panels.json["vendors"].as_array().unwrap().iter().find(|v| v["vendor"] == "portalio").unwrap();
+    let table = portalio["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["title"].as_str().unwrap().starts_with("Webhook deliveries"))
+        .expect("a deliveries table");
+    assert_eq!(table["columns"][6], "status or error");
+    let rows = table["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 1, "{table}");
+    let cells = &rows[0]["cells"];
+    assert_eq!(cells[1], "proposal.status_changed");
+    assert_eq!(cells[2], subscription.to_string());
+    assert_eq!(cells[3], receiver.url.as_str());
+    assert_eq!(cells[4], "1");
+    assert_eq!(cells[5], "failed");
+    assert_eq!(cells[6], "503");
+    assert_ne!(cells[7], "", "the retry is scheduled: {cells}");
+    assert!(table["title"].as_str().unwrap().contains("1 retries scheduled"), "{}", table["title"]);
+}
