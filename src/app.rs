@@ -40,7 +40,6 @@ use crate::{
     routing::{self, Dispatcher, Listener, MountedVendor},
     scheduler::Scheduler,
     tls::{
-        OverTls,
         certs::{Identity, Source, leaf_names},
         listener::TlsListener,
     },
@@ -414,7 +413,7 @@ pub async fn serve(
     if let Some(listener) = listeners.tls {
         let identity = app.state.tls.as_ref().context("--tls-bind without its certificate")?;
         // The main listener's routing, every request marked as having come over TLS.
-        let router = app.router().layer(axum::Extension(OverTls));
+        let router = app.router().layer(middleware::map_request(crate::tls::mark));
         let tls = TlsListener::new(listener, identity.server_config()?, router.clone())?;
         let router = router.layer(middleware::map_request(peer_as_connect_info));
         let mut stop = stop_rx.clone();

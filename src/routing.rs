@@ -181,7 +181,7 @@ impl Dispatcher {
         if !prefix.is_empty() {
             *request.uri_mut() = strip_prefix(&original_uri, prefix);
         }
-        let scheme = if request.extensions().get::<OverTls>().is_some() { "https" } else { "http" };
+        let scheme = OverTls::scheme(request.extensions().get::<OverTls>());
         let max_body_bytes = self.max_body_bytes;
         request.extensions_mut().insert(Mount { vendor, prefix, original_uri, max_body_bytes, scheme });
         let fired = self

@@ -142,6 +142,11 @@ async fn a_client_trusting_the_ca_calls_every_vendor_on_its_real_https_host_unch
     }
     let creds: Value =
         client.get(served.url("localhost", "/_emulator/credentials")).send().await.unwrap().json().await.unwrap();
+    // Over HTTP/2 (no Host header, only `:authority`), a document's servers name this listener, https.
+    let doc = client.get(served.url("localhost", "/_emulator/openapi/propal.json")).send().await.unwrap();
+    assert_eq!(doc.version(), Version::HTTP_2);
+    let doc: Value = doc.json().await.unwrap();
+    assert_eq!(doc["servers"][0]["url"], served.url("localhost", "/propal"), "{}", doc["servers"]);
 
     let propal = client.get(served.url(PROPAL, "/v1/templates")).bearer_auth(PROPAL_KEY).send().await.unwrap();
     assert_eq!(propal.status(), 200);
