@@ -150,6 +150,37 @@ def wrk(server, requests, connections, duration):
     return result
 
 
+# --- monitor pages ---------------------------------------------------------------------------
+class LivePages:
+    """`count` monitor pages watching `/_emulator/journal/live`: the first reads every
+    event as a browser does; the others never read (slow pages, which must cost the API
+    nothing but the entries they miss)."""
+
+    def __init__(self, server, count):
+        import socket
+        import threading
+        self.sockets, self.received, self.stopping = [], 0, False
+        for _ in range(count):
+            sock = socket.create_connection((server.host, int(server.port)))
+            sock.sendall(f"GET /_emulator/journal/live HTTP/1.1\r\nHost: {server.addr}\r\n"
+                         "Accept: text/event-stream\r\n\r\n".encode())
+            self.sockets.append(sock)
+        self.reader = threading.Thread(target=self._read, args=(self.sockets[0],), daemon=True)
+        self.reader.start()
+
+    def _read(self, sock):
+        while not self.stopping:
+            chunk = sock.recv(65536)
+            if not chunk:
+                return
+            self.received += chunk.count(b"event: entry")
+
+    def close(self):
+        self.stopping = True
+        for sock in self.sockets:
+            sock.close()
+
+
 # --- credentials and signing ---------------------------------------------------------------
 def portalio_sign(server, creds, method, path, content_type=None):
     """Headers of a Portal.io request signed now (reference §3.2: method, URL without the
@@ -228,11 +259,12 @@ class HotPaths:
 
     def portalio_area(self):
         form = "application/x-www-form-urlencoded"
+        run = time.monotonic_ns()  # area names are unique per proposal: each wrk run names its own
         requests = []
         for pid in self.draft_ids:
             path = f"/portalio/public/proposals/{pid}/area"
             headers = portalio_sign(self.server, self.creds["portalio"], "POST", path, form)
-            requests.append(("POST", path, headers, "Name=Area+%d-%d"))
+            requests.append(("POST", path, headers, f"Name=Area+{run}-%d-%d"))
         return requests
 
     def propal_lead(self):
@@ -316,6 +348,19 @@ def main():
                 results[(name, connections)] = wrk(target, requests(), connections, DURATION_S)
         after_load_rss = server.rss_mib()
 
+        log("with 3 monitor pages open ...")
+        pages = LivePages(server, 3)
+        try:
+            time.sleep(0.2)
+            watched = {}
+            for name, requests in (("control", paths.health), ("propal_lead", paths.propal_lead)):
+                wrk(server, requests(), 16, WARMUP_S)
+                watched[name] = wrk(server, requests(), 16, DURATION_S)
+            live_rss = server.rss_mib()
+            streamed = pages.received
+        finally:
+            pages.close()
+
         log(f"{PLATEAU_REQUESTS} requests over every read path ...")
         plateau = []
         done = 0
@@ -373,6 +418,18 @@ def main():
             print(f"| {name} | {connections} | {r['rps']:,.0f} | {r['rps'] / control:.2f} | "
                   f"{fmt_ms(r['p50_us'])} | {fmt_ms(r['p99_us'])} | {r['non2xx'] + r['socket_errors']:,} |")
     print()
+    control = results[(hot[0][0], 16)]["rps"]
+    print("With 3 monitor pages watching the live journal (one reading every event, two never reading), "
+          f"16 connections; × the control route measured above without pages:\n")
+    print("| path | req/s | × control without pages | p99 ms | events the reading page received |")
+    print("|---|---:|---:|---:|---:|")
+    for label, key in (("control: `GET /_emulator/health`", "control"), ("Propal `GET /v1/leads/{id}`", "propal_lead")):
+        r = watched[key]
+        print(f"| {label} | {r['rps']:,.0f} | {r['rps'] / control:.2f} | {fmt_ms(r['p99_us'])} | "
+              f"{streamed:,} (of the {sum(w['requests'] for w in watched.values()):,} requests; the rest were missed) |"
+              if key == "propal_lead" else
+              f"| {label} | {r['rps']:,.0f} | {r['rps'] / control:.2f} | {fmt_ms(r['p99_us'])} | |")
+    print(f"\nRSS with the pages open: {live_rss:.1f} MiB.\n")
     print(f"Cost growth (16 connections, {GROWTH_DURATION_S} s each; records in one organization/account, "
           "Propal keys stored; req/s and × the control route of the same instance):\n")
     print("| records | keys | start-up load | RSS MiB | Propal list 25 | Portal.io list 10 | Propal get by id | Portal.io get by id | control |")

@@ -99,7 +99,8 @@ pub struct AppState {
     pub started: Instant,
     /// Every vendor, in [`Vendor::ALL`] order.
     pub vendors: Arc<[Arc<dyn EmulatedVendor>]>,
-    /// The OpenAPI documents, assembled once the routers are built.
+    /// The OpenAPI documents, assembled from the routers when first asked for (start-up
+    /// and idle memory pay nothing for them).
     pub docs: Arc<OnceLock<ApiDocs>>,
     /// Fault rules (`/_emulator/faults`).
     pub faults: Faults,
@@ -178,9 +179,18 @@ impl AppState {
         Value::Object(all)
     }
 
-    /// The assembled OpenAPI documents.
+    /// The assembled OpenAPI documents, built on first use from the same routers the
+    /// app serves (each vendor's `api()` and the control plane's), so they cannot drift.
     pub fn docs(&self) -> &ApiDocs {
-        self.docs.get().expect("documents are assembled in build_app")
+        self.docs.get_or_init(|| {
+            let api_docs = self
+                .vendors
+                .iter()
+                .map(|vendor| (vendor.vendor(), Arc::clone(vendor).api().split_for_parts().1))
+                .collect();
+            let (_, admin_doc) = crate::admin::router(self.clone());
+            ApiDocs::assemble(admin_doc, api_docs)
+        })
     }
 }
 
@@ -212,11 +222,9 @@ pub fn build_app(config: Config) -> anyhow::Result<App> {
     let state = AppState::new(config)?;
     let config = &state.config;
     let recorder = Recorder::new(state.journal.clone(), state.clock.clone(), !config.no_explain, config.seed);
-    let mut api_docs = Vec::new();
     let mut vendors = HashMap::new();
     for vendor in state.vendors.iter() {
-        let (routes, doc) = Arc::clone(vendor).api().split_for_parts();
-        api_docs.push((vendor.vendor(), doc));
+        let (routes, _) = Arc::clone(vendor).api().split_for_parts();
         let hardened = harden(routes, Arc::clone(vendor), config.max_body_bytes);
         vendors.insert(vendor.vendor(), MountedVendor { router: hardened, vendor: Arc::clone(vendor) });
     }
@@ -225,11 +233,7 @@ pub fn build_app(config: Config) -> anyhow::Result<App> {
         .flat_map(|vendor| vendor.real_hosts().iter().map(move |host| ((*host).to_owned(), vendor)))
         .collect();
     hosts.extend(config.host_aliases.iter().map(|alias| (alias.host.clone(), alias.vendor)));
-    let (admin, admin_doc) = crate::admin::router(state.clone());
-    let docs = ApiDocs::assemble(admin_doc, api_docs);
-    if state.docs.set(docs).is_err() {
-        unreachable!("a fresh state has no documents yet");
-    }
+    let (admin, _) = crate::admin::router(state.clone());
     Ok(App { recorder, vendors: Arc::new(vendors), admin, hosts: Arc::new(hosts), state })
 }
 

@@ -211,6 +211,13 @@ impl FromStr for HostAlias {
     }
 }
 
+/// `--log-level`: tracing's target directives (no regex: a plain level or `target=level` pairs).
+fn parse_log_filter(value: &str) -> Result<tracing_subscriber::filter::Targets, String> {
+    value
+        .parse()
+        .map_err(|e| format!("`{value}` is not a log filter ({e}); try `info` or `info,vendor_emulator=debug`"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -234,11 +241,4 @@ mod tests {
         assert_eq!(config.journal_capacity, 1000);
         assert_eq!(config.max_body_bytes, 1_048_576);
     }
-}
-
-/// `--log-level`: tracing's target directives (no regex: a plain level or `target=level` pairs).
-fn parse_log_filter(value: &str) -> Result<tracing_subscriber::filter::Targets, String> {
-    value
-        .parse()
-        .map_err(|e| format!("`{value}` is not a log filter ({e}); try `info` or `info,vendor_emulator=debug`"))
 }

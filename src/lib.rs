@@ -18,6 +18,7 @@
 //! - [`store`]: the swappable snapshot that makes a reset atomic.
 //! - [`faults`]: fault rules (a status, a delay, a reset connection, a truncated head)
 //!   for the requests they match, applied by the dispatcher.
+//! - [`paging`]: a page of a large list sorted without sorting the whole list.
 //! - [`snapshot`]: the whole state as a document of fixture files (export, restore).
 //! - [`persist`]: `--state-dir`: the state loaded at start and written back atomically.
 //! - [`admin`]: the control plane under `/_emulator` (each vendor's own part is in its
@@ -43,6 +44,7 @@ pub mod healthcheck;
 pub mod holm;
 pub mod ids;
 pub mod journal;
+pub mod paging;
 pub mod persist;
 pub mod portalio;
 pub mod propal;

@@ -98,7 +98,7 @@ impl StateDocument {
                 .collect();
             let [.., folder, name] = parts.as_slice() else { continue };
             let Ok(vendor) = folder.parse::<Vendor>() else { continue };
-            if !name.ends_with(".json") {
+            if Path::new(name).extension().is_none_or(|e| e != "json") {
                 continue;
             }
             let shown = format!("{file}#{vendor}/{name}");
@@ -222,7 +222,7 @@ mod tests {
         broken.append_data(&mut header, "./propal/leads.json", &b"{\"leads\":"[..]).unwrap();
         let error = StateDocument::from_tar("a.tar", &broken.into_inner().unwrap()).unwrap_err();
         assert_eq!(error.file, "a.tar#propal/leads.json", "{error}");
-        assert_eq!(locate(error).path, "$.vendors.propal[\"leads.json\"]");
+        assert_eq!(locate(error).path, "$.vendors.propal[\"leads.json\"].leads");
 
         let error = StateDocument::from_tar("a.tar", b"not a tar archive at all").unwrap_err();
         assert_eq!(error.file, "a.tar", "{error}");

@@ -105,6 +105,19 @@ pub struct AccountData {
     pub orders: BTreeMap<u64, Order>,
     /// AI Builder content, outline and build, by proposal id.
     pub ai: BTreeMap<u64, ProposalAi>,
+    /// Change order ids by parent proposal id, so a proposal's answer does not scan the
+    /// account. Change orders come only from the fixtures (no route creates or deletes
+    /// one), so this is built once with the store.
+    pub change_orders: BTreeMap<u64, Vec<u64>>,
+    /// The highest top-level proposal number, so a new proposal's number does not scan.
+    pub max_number: u64,
+}
+
+impl AccountData {
+    /// The change orders of a proposal, in id order.
+    pub fn change_orders_of(&self, parent: u64) -> impl Iterator<Item = &Proposal> {
+        self.change_orders.get(&parent).into_iter().flatten().filter_map(|id| self.proposals.get(id))
+    }
 }
 
 impl Account {
@@ -247,6 +260,10 @@ impl Store {
                         max_id = max_id.max(option.id);
                         max_id = option.items.iter().map(|i| i.id).fold(max_id, u64::max);
                     }
+                }
+                match proposal.parent_id {
+                    Some(parent) => data.change_orders.entry(parent).or_default().push(proposal.id),
+                    None => data.max_number = data.max_number.max(proposal.number),
                 }
                 data.proposals.insert(proposal.id, proposal.clone());
                 for saved in fixtures.ai.proposals.iter().filter(|a| a.proposal_id == proposal.id) {

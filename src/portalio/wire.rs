@@ -287,13 +287,10 @@ pub fn short_location(location: &Location) -> ShortLocation {
 }
 
 pub fn proposal_detail(store: &Store, data: &AccountData, account: (u64, &str), proposal: &Proposal) -> ProposalDetail {
-    let change_orders = proposal.parent_id.is_none().then(|| {
-        data.proposals
-            .values()
-            .filter(|p| p.parent_id == Some(proposal.id))
-            .map(|p| change_order_summary(store, data, p))
-            .collect()
-    });
+    let change_orders = proposal
+        .parent_id
+        .is_none()
+        .then(|| data.change_orders_of(proposal.id).map(|p| change_order_summary(store, data, p)).collect());
     ProposalDetail {
         id: proposal.id,
         number: proposal.number,

@@ -185,12 +185,7 @@ pub fn page<T, W>(
         rows.retain(|(id, created, _)| (*created, *id) < (at, after));
     }
     let newest_first = |a: &(Uuid, Timestamp, T), b: &(Uuid, Timestamp, T)| (b.1, b.0).cmp(&(a.1, a.0));
-    let wanted = request.limit.saturating_add(1);
-    if rows.len() > wanted {
-        rows.select_nth_unstable_by(wanted - 1, newest_first);
-        rows.truncate(wanted);
-    }
-    rows.sort_unstable_by(newest_first);
+    crate::paging::sort_first(&mut rows, request.limit.saturating_add(1), newest_first);
     let has_more = rows.len() > request.limit;
     rows.truncate(request.limit);
     let data = rows.iter().map(|(_, _, row)| render(row)).collect();

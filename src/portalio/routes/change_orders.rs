@@ -29,12 +29,7 @@ pub async fn list_change_orders(
     let id = path_id(&id, "Proposal")?;
     let mut data = caller.account.data();
     proposal_mut(&caller, &mut data, id)?;
-    let orders = data
-        .proposals
-        .values()
-        .filter(|p| p.parent_id == Some(id))
-        .map(|p| change_order_summary(&caller.store, &data, p))
-        .collect();
+    let orders = data.change_orders_of(id).map(|p| change_order_summary(&caller.store, &data, p)).collect();
     Ok(Json(orders))
 }
 

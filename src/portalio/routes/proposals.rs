@@ -140,7 +140,10 @@ pub async fn list_proposals(
         .filter(|p| modified_after.is_none_or(|at| p.last_modified_date > at))
         .filter(|p| search.is_empty() || haystack(&data, p).contains(&search))
         .collect();
-    rows.sort_by(|a, b| {
+    let (skip, take) = page_bounds(page, size);
+    let proposal_count = rows.len();
+    // Only the rows up to the end of the page are ordered (linear in the account).
+    crate::paging::sort_first(&mut rows, skip.saturating_add(take), |a, b| {
         let order = match *sort {
             "ModifiedDate" | "LastModifiedDate" | "LastModifiedByMe" => a.last_modified_date.cmp(&b.last_modified_date),
             "Number" => a.number.cmp(&b.number),
@@ -152,8 +155,6 @@ pub async fn list_proposals(
         let order = order.then(a.id.cmp(&b.id));
         if descending { order.reverse() } else { order }
     });
-    let (skip, take) = page_bounds(page, size);
-    let proposal_count = rows.len();
     let proposals = rows.into_iter().skip(skip).take(take).map(|p| proposal_summary(&caller.store, &data, p)).collect();
     Ok(Json(ProposalList { proposals, proposal_count }))
 }
@@ -258,7 +259,8 @@ pub async fn create_proposal(
     let name = optional("Name", form.name, MAX_NAME)?.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty());
     let mut data = caller.account.data();
     check_user(&data, sales_person)?;
-    let number = data.proposals.values().filter(|p| p.parent_id.is_none()).map(|p| p.number).max().unwrap_or(1000) + 1;
+    let number = data.max_number.max(1000) + 1;
+    data.max_number = number;
     let now = seconds(caller.now);
     let id = caller.store.next_id();
     data.proposals.insert(

@@ -144,12 +144,7 @@ pub fn proposal_payload(store: &Store, data: &AccountData, proposal: &Proposal) 
         financial_summary: summary,
         profit: None,
         recurring_services: None,
-        change_orders: data
-            .proposals
-            .values()
-            .filter(|p| p.parent_id == Some(proposal.id))
-            .map(|p| change_order_summary(store, data, p))
-            .collect(),
+        change_orders: data.change_orders_of(proposal.id).map(|p| change_order_summary(store, data, p)).collect(),
         parent_proposal_id: proposal.parent_id,
     }
 }
