@@ -4,9 +4,9 @@
 #   docker build -t vendor-emulator .                    # from source, in the official Rust image
 #   docker build --target prebuilt -t vendor-emulator .  # package a binary built on this host:
 #       RUSTFLAGS="-C target-feature=+crt-static" \
-#         cargo build --release --target x86_64-unknown-linux-gnu --bin vendor-emulator
+#         cargo build --profile dist --target x86_64-unknown-linux-gnu --bin vendor-emulator
 #       mkdir -p target/docker && strip -o target/docker/vendor-emulator \
-#         target/x86_64-unknown-linux-gnu/release/vendor-emulator
+#         target/x86_64-unknown-linux-gnu/dist/vendor-emulator
 #     (needs no base image at all: air-gapped CI, machines that cannot pull; .ci/docker does this)
 #
 #   docker run --rm -p 8080-8083:8080-8083 -p 8443:8443 vendor-emulator
@@ -73,11 +73,11 @@ RUN cargo chef prepare --recipe-path recipe.json
 FROM chef AS builder
 ENV RUSTFLAGS="-C target-feature=+crt-static"
 COPY --from=planner /app/recipe.json recipe.json
-RUN cargo chef cook --release --locked --target x86_64-unknown-linux-gnu --recipe-path recipe.json
+RUN cargo chef cook --profile dist --locked --target x86_64-unknown-linux-gnu --recipe-path recipe.json
 COPY . .
-RUN cargo build --release --locked --target x86_64-unknown-linux-gnu --bin vendor-emulator \
-    && strip target/x86_64-unknown-linux-gnu/release/vendor-emulator
+RUN cargo build --profile dist --locked --target x86_64-unknown-linux-gnu --bin vendor-emulator \
+    && strip target/x86_64-unknown-linux-gnu/dist/vendor-emulator
 
 # --- the default target ---------------------------------------------------------
 FROM image AS runtime
-COPY --from=builder /app/target/x86_64-unknown-linux-gnu/release/vendor-emulator /vendor-emulator
+COPY --from=builder /app/target/x86_64-unknown-linux-gnu/dist/vendor-emulator /vendor-emulator
