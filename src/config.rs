@@ -154,14 +154,25 @@ impl Config {
         I: IntoIterator<Item = S>,
         S: Into<std::ffi::OsString> + Clone,
     {
+        Self::try_from_args(args).expect("test flags parse")
+    }
+
+    /// Parses the server's flags (no subcommand; `EMULATOR_*` variables fill what they leave
+    /// out), or says which one is wrong as the binary would: for [`crate::harness`].
+    pub fn try_from_args<I, S>(args: I) -> Result<Self, clap::Error>
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<std::ffi::OsString> + Clone,
+    {
         #[derive(Parser)]
+        #[command(name = "vendor-emulator")]
         struct Only {
             #[command(flatten)]
             config: Config,
         }
         let arguments =
             std::iter::once(std::ffi::OsString::from("vendor-emulator")).chain(args.into_iter().map(Into::into));
-        Only::try_parse_from(arguments).expect("test flags parse").config
+        Only::try_parse_from(arguments).map(|only| only.config)
     }
 
     /// The dedicated listener address of a vendor, if one was asked for.

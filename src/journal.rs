@@ -211,7 +211,15 @@ pub fn redacted_headers(headers: &HeaderMap) -> Vec<HeaderLine> {
 /// `Bearer sk_live_abcdef…` → `Bearer sk_l… [redacted, 40 characters]`.
 fn mask(value: &str) -> String {
     let (scheme, secret) = match value.split_once(' ') {
-        Some((scheme, rest)) if scheme.len() <= 16 && !rest.is_empty() => (format!("{scheme} "), rest),
+        // A scheme is a word of letters (`Bearer`, `Session`, `Basic`): a first part
+        // with digits or `_` may itself be a secret, so it is masked with the rest.
+        Some((scheme, rest))
+            if (1..=16).contains(&scheme.len())
+                && scheme.bytes().all(|b| b.is_ascii_alphabetic())
+                && !rest.is_empty() =>
+        {
+            (format!("{scheme} "), rest)
+        }
         _ => (String::new(), value),
     };
     let length = secret.chars().count();
@@ -538,5 +546,47 @@ mod tests {
         assert_eq!(client_ip(&headers, Some(peer)), Some(peer));
         headers.insert("x-forwarded-for", HeaderValue::from_static("203.0.113.9, 10.0.0.1"));
         assert_eq!(client_ip(&headers, Some(peer)), Some("203.0.113.9".parse().unwrap()));
+    }
+}
+
+/// Property tests: the client-IP reader takes any `X-Forwarded-For`, and a masked
+/// credential never shows more than its scheme and first four characters.
+#[cfg(test)]
+mod proptests {
+    use axum::http::HeaderValue;
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        #![proptest_config(crate::testing::cases(256))]
+
+        #[test]
+        fn client_ip_takes_any_forwarded_for(value in proptest::collection::vec(any::<u8>(), 0..80), ip in any::<std::net::IpAddr>()) {
+            let mut headers = HeaderMap::new();
+            if let Ok(value) = HeaderValue::from_bytes(&value) {
+                headers.insert("x-forwarded-for", value);
+            }
+            let _ = client_ip(&headers, None);
+            let mut headers = HeaderMap::new();
+            headers.insert("x-forwarded-for", HeaderValue::from_str(&format!("{ip}, 10.0.0.1")).unwrap());
+            prop_assert_eq!(client_ip(&headers, None), Some(ip));
+        }
+
+        #[test]
+        fn masked_credentials_keep_at_most_four_characters(
+            scheme in prop_oneof![Just(String::new()), Just("Bearer ".to_owned()), Just("Session ".to_owned()), "[A-Za-z0-9_]{1,16} "],
+            secret in "[!-~]{9,80}",
+        ) {
+            let headers: HeaderMap = [("authorization", format!("{scheme}{secret}")), ("x-mss-api-userkey", secret.clone())]
+                .into_iter()
+                .map(|(name, value)| (axum::http::HeaderName::from_static(name), HeaderValue::from_str(&value).unwrap()))
+                .collect();
+            for line in redacted_headers(&headers) {
+                prop_assert!(!line.value.contains(&secret), "{:?}", line);
+                prop_assert!(!line.value.contains(&secret[4..]), "{:?}", line);
+                prop_assert!(line.value.contains("[redacted,"), "{:?}", line);
+            }
+        }
     }
 }

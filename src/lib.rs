@@ -26,6 +26,9 @@
 //! - [`head_guard`]: answers the requests whose head hyper refuses (414, 431) in the vendor's shape.
 //! - [`healthcheck`]: the `vendor-emulator healthcheck` subcommand's client.
 //! - [`tls`]: `--tls-bind`: the HTTPS listener, the local CA and the certificates it issues.
+//! - [`harness`]: an emulator started in-process on an ephemeral port for Rust tests
+//!   ([`harness::Emulator`]); each vendor's typed credentials and tenants are in its
+//!   folder's `harness.rs`.
 //! - [`portalio`], [`propal`], [`holm`]: one folder per vendor: its state, its API
 //!   router, its control-plane routes (`admin.rs`), its flags (`config.rs`), its errors.
 //!
@@ -39,6 +42,7 @@ pub mod clock;
 pub mod config;
 pub mod faults;
 pub mod fixtures;
+pub mod harness;
 pub mod head_guard;
 pub mod healthcheck;
 pub mod holm;
@@ -52,6 +56,8 @@ pub mod routing;
 pub mod scheduler;
 pub mod snapshot;
 pub mod store;
+#[cfg(test)]
+pub(crate) mod testing;
 pub mod tls;
 pub mod vendor;
 

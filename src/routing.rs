@@ -296,3 +296,34 @@ mod tests {
         assert_eq!(mount.public_base(&headers), "http://sandbox.api.portal.io:8443");
     }
 }
+
+/// Property tests: the base URL is rebuilt from any `Host` and `X-Forwarded-*`
+/// values without panicking, and always as `scheme://host` + the mount prefix.
+#[cfg(test)]
+mod proptests {
+    use axum::http::HeaderValue;
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        #![proptest_config(crate::testing::cases(256))]
+
+        #[test]
+        fn public_base_takes_any_forwarded_headers(
+            values in proptest::collection::vec(proptest::option::of(proptest::collection::vec(any::<u8>(), 0..40)), 3),
+            prefix in prop_oneof![Just(""), Just("/portalio"), Just("/propal"), Just("/holm")],
+        ) {
+            let mut headers = HeaderMap::new();
+            for (name, value) in ["host", "x-forwarded-host", "x-forwarded-proto"].into_iter().zip(values) {
+                if let Some(Ok(value)) = value.map(|v| HeaderValue::from_bytes(&v)) {
+                    headers.insert(name, value);
+                }
+            }
+            let mount = Mount { vendor: Vendor::Portalio, prefix, original_uri: Uri::from_static("/x"), max_body_bytes: 1, scheme: "http" };
+            let base = mount.public_base(&headers);
+            prop_assert!(base.contains("://"), "{}", base);
+            prop_assert!(base.ends_with(prefix), "{}", base);
+        }
+    }
+}

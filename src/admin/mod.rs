@@ -64,6 +64,7 @@ pub fn router(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
         .route_layer(middleware::from_fn(crate::routing::tag_matched_route))
         .fallback(|| async { EmulatorError::NotFound("no such control-plane route".into()) })
         .layer(middleware::from_fn(method_not_allowed_as_json))
+        .layer(middleware::from_fn(rejections_as_json))
         .layer(middleware::from_fn_with_state(state, require_admin_token));
     (router, doc)
 }
@@ -77,6 +78,27 @@ async fn method_not_allowed_as_json(request: Request, next: Next) -> Response {
     }
     let body = EmulatorErrorBody { error: format!("{method} is not served on {path}; the Allow header lists what is") };
     (StatusCode::METHOD_NOT_ALLOWED, Json(body)).into_response()
+}
+
+/// axum's plain-text refusals of a request it cannot hand to a handler (a path
+/// segment whose percent-escapes are not UTF-8, a query that does not parse), in the
+/// control plane's shape, with their status and text.
+async fn rejections_as_json(request: Request, next: Next) -> Response {
+    let response = next.run(request).await;
+    let plain_text = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/plain"));
+    if !response.status().is_client_error() || !plain_text {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let text = match axum::body::to_bytes(body, 64 * 1024).await {
+        Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+        Err(_) => parts.status.canonical_reason().unwrap_or("refused").to_owned(),
+    };
+    (parts.status, Json(EmulatorErrorBody { error: text })).into_response()
 }
 
 /// The control-plane paths that answer without the admin token: liveness, so a health

@@ -20,7 +20,7 @@ use axum::{
 };
 use serde_json::Value;
 use utoipa::openapi::{
-    ComponentsBuilder, InfoBuilder, OpenApi, PathItem,
+    ComponentsBuilder, ContentBuilder, InfoBuilder, OpenApi, PathItem, Ref, ResponseBuilder,
     path::Operation,
     security::{Http, HttpAuthScheme, SecurityRequirement, SecurityScheme},
     server::Server,
@@ -58,6 +58,7 @@ impl ApiDocs {
             let open = super::OPEN_PATHS.contains(&path.as_str());
             for operation in operations(item) {
                 qualify(operation, &namespace);
+                document_input_refusals(operation);
                 // Empty: no token needed; the token: only when --admin-token is set.
                 let mut security = vec![SecurityRequirement::default()];
                 if !open {
@@ -149,6 +150,32 @@ fn operations(item: &mut PathItem) -> impl Iterator<Item = &mut Operation> {
 }
 
 /// `list_leads` → `propal.list_leads`, so ids stay unique in the merged document.
+/// Every control-plane body is read by [`super::error::AdminJson`], which answers 400
+/// (a body that does not parse), 413 (over the size limit) and 415 (a declared type
+/// that is not JSON) in the `{"error"}` shape; a path parameter that does not decode
+/// is a 400 in that shape too (see `rejections_as_json`): documented here, once for
+/// all of them.
+fn document_input_refusals(operation: &mut Operation) {
+    let has_path_parameter =
+        operation.parameters.iter().flatten().any(|p| p.parameter_in == utoipa::openapi::path::ParameterIn::Path);
+    let mut refusals = Vec::new();
+    if operation.request_body.is_some() {
+        refusals.extend([
+            ("400", "A body that is not the documented JSON"),
+            ("413", "A body over the size limit"),
+            ("415", "A declared Content-Type that is not JSON"),
+        ]);
+    } else if has_path_parameter {
+        refusals.push(("400", "A path parameter whose percent-escapes are not UTF-8"));
+    }
+    for (status, description) in refusals {
+        operation.responses.responses.entry(status.to_owned()).or_insert_with(|| {
+            let content = ContentBuilder::new().schema(Some(Ref::from_schema_name("EmulatorErrorBody"))).build();
+            ResponseBuilder::new().description(description).content("application/json", content).build().into()
+        });
+    }
+}
+
 fn qualify(operation: &mut Operation, namespace: &str) {
     if let Some(id) = &operation.operation_id {
         operation.operation_id = Some(format!("{namespace}.{id}"));

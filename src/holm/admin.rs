@@ -36,7 +36,7 @@ pub struct NewOrganization {
 }
 
 /// A new organization with API access on, and its organization key (shown once).
-#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 #[schema(as = HolmCreatedOrganization)]
 pub struct CreatedOrganization {
     pub organization_id: String,
@@ -96,7 +96,7 @@ pub struct OriginsChange {
 }
 
 /// A key as the keys table shows it (no raw value).
-#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 #[schema(as = HolmKey)]
 pub struct KeyView {
     pub id: String,
@@ -120,7 +120,7 @@ pub struct KeyView {
 }
 
 /// A key with its raw value: the create and rotate answers (shown once).
-#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 #[schema(as = HolmIssuedKey)]
 pub struct IssuedKey {
     #[serde(flatten)]

@@ -126,3 +126,53 @@ mod tests {
         assert!(rotation_due(created, "2026-07-31T12:00:01Z".parse().unwrap()));
     }
 }
+
+/// Model-based property test: on random timelines driven through the emulator clock,
+/// the rate window decides exactly as a reference model that keeps every admitted
+/// instant, and its advertised wait always suffices.
+#[cfg(test)]
+mod proptests {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::clock::Clock;
+
+    fn in_second_before(admitted: &[Timestamp], t: Timestamp) -> usize {
+        admitted.iter().filter(|&&at| at > t - RATE_WINDOW && at <= t).count()
+    }
+
+    proptest! {
+        #![proptest_config(crate::testing::cases(64))]
+
+        #[test]
+        fn the_rate_window_decides_like_the_reference_model(
+            limit in 0u32..5,
+            gaps_us in proptest::collection::vec(prop_oneof![Just(0i64), 0i64..1_000, 0i64..400_000, 0i64..2_000_000], 1..300),
+        ) {
+            let clock = Clock::default();
+            clock.freeze();
+            clock.set(Timestamp::from_second(1_800_000_000).unwrap());
+            let mut window = RateWindow::default();
+            let mut admitted: Vec<Timestamp> = Vec::new();
+            for gap in gaps_us {
+                clock.set(clock.now() + SignedDuration::from_micros(gap));
+                let now = clock.now();
+                let expected = limit == 0 || in_second_before(&admitted, now) < limit as usize;
+                let decided = window.admit(now, limit);
+                prop_assert_eq!(decided.is_ok(), expected, "at {}", now);
+                match decided {
+                    Ok(()) if limit > 0 => admitted.push(now),
+                    Ok(()) => {}
+                    Err(wait_ms) => {
+                        let later = now + SignedDuration::from_millis(i64::try_from(wait_ms).unwrap());
+                        prop_assert!(in_second_before(&admitted, later) < limit as usize, "wait {} ms", wait_ms);
+                        prop_assert!((1..=1000).contains(&wait_ms));
+                    }
+                }
+            }
+            for &end in &admitted {
+                prop_assert!(in_second_before(&admitted, end) <= limit as usize);
+            }
+        }
+    }
+}

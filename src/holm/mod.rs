@@ -16,6 +16,7 @@
 //! - [`model`]: fixture records. [`data`]: usage, engagement and churn rules. [`periods`]: Stockholm periods.
 //! - [`routes`]: the handlers. [`admin`]: the portal's actions under `/_emulator/holm`.
 //! - [`error`]: the error body. [`input`]: bodies and queries in that shape.
+//! - [`harness`]: typed fixture credentials and fresh organizations for [`crate::harness`].
 
 pub mod accounts;
 pub mod admin;
@@ -24,6 +25,7 @@ pub mod config;
 pub mod data;
 pub mod error;
 pub mod faults;
+pub mod harness;
 pub mod input;
 pub mod limits;
 pub mod model;

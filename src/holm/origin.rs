@@ -258,3 +258,91 @@ mod tests {
         assert_eq!(check(&rules, &origin(Some("203.0.113.4"), None)), Verdict::Matched("203.0.113.0/24".into()));
     }
 }
+
+/// Property tests: allowed-origin entries, `X-Forwarded-For`, `Origin` and `Referer`
+/// of any bytes parse or are refused without panicking; an IP rule matches its
+/// address, a CIDR rule every address it contains, a domain rule its host.
+#[cfg(test)]
+mod proptests {
+    use std::net::{IpAddr, Ipv4Addr};
+
+    use axum::http::HeaderValue;
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn header_bytes() -> impl Strategy<Value = Vec<u8>> {
+        prop_oneof![
+            proptest::collection::vec(any::<u8>(), 0..60),
+            "(https?|null|ftp)?(://)?[a-zA-Z0-9.:@\\[\\]-]{0,30}(/[ -~]{0,10})?".prop_map(String::into_bytes),
+            "[0-9a-f.:, ]{0,40}".prop_map(String::into_bytes),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(crate::testing::cases(256))]
+
+        #[test]
+        fn rules_of_any_text_parse_or_are_refused(text in prop_oneof![".{0,40}", "[0-9a-f.:/*]{0,40}", "(\\*\\.)?[a-z0-9-]{1,10}(\\.[a-z0-9-]{1,10}){0,3}"]) {
+            if let Ok(rule) = OriginRule::parse(&text) {
+                // What a rule shows parses back to the same rule.
+                prop_assert_eq!(OriginRule::parse(&rule.to_string()), Ok(rule));
+            }
+        }
+
+        #[test]
+        fn any_origin_headers_give_an_origin(
+            forwarded in header_bytes(),
+            origin in proptest::option::of(header_bytes()),
+            referer in proptest::option::of(header_bytes()),
+            peer in proptest::option::of(any::<IpAddr>()),
+            ignore in any::<bool>(),
+            rules in proptest::collection::vec("[0-9a-z.:/*-]{1,20}", 0..4),
+        ) {
+            let mut headers = HeaderMap::new();
+            for (name, value) in [("x-forwarded-for", Some(forwarded)), ("origin", origin), ("referer", referer)] {
+                if let Some(Ok(value)) = value.map(|v| HeaderValue::from_bytes(&v)) {
+                    headers.insert(name, value);
+                }
+            }
+            let found = ClientOrigin::of_request(&headers, peer, ignore);
+            let _ = found.describe();
+            let rules: Vec<OriginRule> = rules.iter().filter_map(|r| OriginRule::parse(r).ok()).collect();
+            let verdict = check(&rules, &found);
+            if let Verdict::Matched(rule) = verdict {
+                prop_assert!(rules.iter().any(|r| r.to_string() == rule && r.matches(&found)));
+            }
+        }
+
+        #[test]
+        fn cidr_rules_match_exactly_the_addresses_they_contain(a in any::<u32>(), b in any::<u32>(), bits in 0u8..=32) {
+            let rule = OriginRule::parse(&format!("{}/{bits}", Ipv4Addr::from(a))).unwrap();
+            let mask = if bits == 0 { 0 } else { u32::MAX << (32 - bits) };
+            let inside = a & mask == b & mask;
+            let at = |ip: IpAddr| ClientOrigin { ip: Some(ip), host: None };
+            prop_assert_eq!(rule.matches(&at(IpAddr::V4(Ipv4Addr::from(b)))), inside);
+            // The IPv4-mapped IPv6 form of an address is the same client.
+            prop_assert_eq!(rule.matches(&at(IpAddr::V6(Ipv4Addr::from(b).to_ipv6_mapped()))), inside);
+            let exact = OriginRule::parse(&Ipv4Addr::from(a).to_string()).unwrap();
+            prop_assert!(exact.matches(&at(IpAddr::V6(Ipv4Addr::from(a).to_ipv6_mapped()))));
+        }
+
+        #[test]
+        fn domain_rules_match_their_host_and_wildcards_only_subdomains(
+            labels in proptest::collection::vec("[a-z][a-z0-9-]{0,8}[a-z0-9]", 2..4),
+            sub in "[a-z][a-z0-9]{0,8}",
+        ) {
+            let domain = labels.join(".");
+            let at = |host: &str| ClientOrigin { ip: None, host: Some(host.to_owned()) };
+            let exact = OriginRule::parse(&domain).unwrap();
+            let wild = OriginRule::parse(&format!("*.{domain}")).unwrap();
+            let subdomain = format!("{sub}.{domain}");
+            prop_assert!(exact.matches(&at(&domain)));
+            prop_assert!(!exact.matches(&at(&subdomain)));
+            prop_assert!(wild.matches(&at(&subdomain)));
+            prop_assert!(!wild.matches(&at(&domain)));
+            let glued = format!("{sub}{domain}");
+            prop_assert!(!wild.matches(&at(&glued)));
+        }
+    }
+}

@@ -95,3 +95,27 @@ mod tests {
         assert!(!well_formed("pps_a b", SESSION_TOKEN_PREFIX));
     }
 }
+
+/// Property tests: the shape check takes any text; hashes match exactly when the
+/// secrets are equal.
+#[cfg(test)]
+mod proptests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        #![proptest_config(crate::testing::cases(256))]
+
+        #[test]
+        fn shapes_and_hashes(a in prop_oneof![".{0,30}", "(hsp_|hsp_org_|pps_)[A-Za-z0-9_-]{0,30}"], b in ".{0,30}") {
+            for prefix in [ORG_KEY_PREFIX, API_KEY_PREFIX, SESSION_TOKEN_PREFIX] {
+                let rest = a.strip_prefix(prefix);
+                let expected = rest.is_some_and(|r| !r.is_empty() && r.len() <= 200 && r.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_' || c == b'-'));
+                prop_assert_eq!(well_formed(&a, prefix), expected);
+            }
+            prop_assert_eq!(SecretHash::of(&a).matches(&SecretHash::of(&b)), a == b);
+            prop_assert!(SecretHash::of(&a).matches(&SecretHash::of(&a)));
+        }
+    }
+}

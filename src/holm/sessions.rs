@@ -346,3 +346,175 @@ mod tests {
         assert_eq!(error.reason(), "unknown_session");
     }
 }
+
+/// Model-based property test: random create / use / delete / expire / rotate
+/// sequences, driven through the emulator clock, against a plain reference model of
+/// the five-session cap, the one-hour lifetime and the per-second rate rule. The
+/// store decides every step as the model does, so it never holds more than five live
+/// sessions and never refuses a session or a request the rules allow.
+#[cfg(test)]
+mod proptests {
+    use axum::http::{HeaderValue, StatusCode};
+    use jiff::SignedDuration;
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::{
+        clock::Clock,
+        holm::{accounts::NewKey, limits::RATE_WINDOW},
+    };
+
+    #[derive(Clone, Debug)]
+    enum Op {
+        Create { key: usize },
+        Use { session: usize },
+        Delete { session: usize },
+        Advance { ms: i64 },
+        Rotate { key: usize },
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            4 => (0usize..2).prop_map(|key| Op::Create { key }),
+            6 => any::<usize>().prop_map(|session| Op::Use { session }),
+            1 => any::<usize>().prop_map(|session| Op::Delete { session }),
+            4 => prop_oneof![0i64..1_500, 0i64..900_000, 3_000_000i64..4_000_000].prop_map(|ms| Op::Advance { ms }),
+            1 => (0usize..2).prop_map(|key| Op::Rotate { key }),
+        ]
+    }
+
+    /// The reference model's view of one session.
+    struct ModelSession {
+        id: String,
+        token: String,
+        key: usize,
+        expires_at: Timestamp,
+        ended: bool,
+        admitted: Vec<Timestamp>,
+    }
+
+    impl ModelSession {
+        fn live(&self, now: Timestamp) -> bool {
+            !self.ended && self.expires_at > now
+        }
+    }
+
+    fn headers(token: &str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::AUTHORIZATION, HeaderValue::from_str(&format!("Session {token}")).unwrap());
+        headers
+    }
+
+    proptest! {
+        #![proptest_config(crate::testing::cases(48))]
+
+        #[test]
+        fn sessions_follow_the_reference_model(
+            evict in any::<bool>(),
+            limit in 1u32..4,
+            ops in proptest::collection::vec(op(), 1..120),
+        ) {
+            let policy = if evict { CapPolicy::EvictOldest } else { CapPolicy::Reject };
+            let clock = Clock::default();
+            clock.freeze();
+            clock.set("2026-06-01T00:00:00Z".parse().unwrap());
+            let store = Store::empty();
+            let (org, org_key) = store.create_org(None);
+            let trail = Trail::default();
+            let new = |name: &str| NewKey {
+                name: name.into(),
+                partnership_id: None,
+                partnership_type: Some(crate::holm::model::PartnershipType::Mssp),
+                customers_read: false,
+                allowed_origins: vec![],
+                acknowledge_any_origin: true,
+            };
+            let mut keys: Vec<(String, String)> = ["a", "b"]
+                .iter()
+                .map(|name| {
+                    let issued = store.create_key(&org.id, &new(name), clock.now()).unwrap();
+                    (issued.key.id, issued.api_key)
+                })
+                .collect();
+            let origin = ClientOrigin { ip: Some("192.0.2.1".parse().unwrap()), host: None };
+            let mut sessions: Vec<ModelSession> = Vec::new();
+
+            for op in ops {
+                let now = clock.now();
+                match op {
+                    Op::Advance { ms } => clock.set(now + SignedDuration::from_millis(ms)),
+                    Op::Create { key } => {
+                        let live: Vec<usize> = (0..sessions.len()).filter(|&i| sessions[i].live(now)).collect();
+                        let full = live.len() >= MAX_SESSIONS_PER_ORG;
+                        let credentials = Credentials { organizer_key: &org_key, api_key: &keys[key].1 };
+                        let opened = store.open_session(&credentials, &origin, now, policy, &trail);
+                        if full && policy == CapPolicy::Reject {
+                            let error = opened.err();
+                            prop_assert_eq!(error.map(|e| e.status()), Some(StatusCode::CONFLICT));
+                            continue;
+                        }
+                        let opened = opened.map_err(|e| TestCaseError::fail(format!("create refused: {e}")))?;
+                        if full {
+                            sessions[live[0]].ended = true; // the oldest live one is evicted
+                        }
+                        let id = store.authenticate(&headers(&opened.token), &origin, now, &trail).unwrap().session_id;
+                        prop_assert_eq!(opened.expires_at, now + SESSION_LIFETIME);
+                        sessions.push(ModelSession { id, token: opened.token, key, expires_at: opened.expires_at, ended: false, admitted: vec![] });
+                    }
+                    Op::Use { session } if !sessions.is_empty() => {
+                        let count = sessions.len();
+                        let s = &mut sessions[session % count];
+                        let outcome = store
+                            .authenticate(&headers(&s.token), &origin, now, &trail)
+                            .and_then(|auth| store.admit(&auth.org, &auth.session_id, now, limit, &trail))
+                            .map_err(|e| e.status());
+                        let expected = if !s.live(now) {
+                            Err(StatusCode::UNAUTHORIZED)
+                        } else if s.admitted.iter().filter(|&&at| at > now - RATE_WINDOW).count() < limit as usize {
+                            s.admitted.push(now);
+                            Ok(())
+                        } else {
+                            Err(StatusCode::TOO_MANY_REQUESTS)
+                        };
+                        prop_assert_eq!(outcome, expected, "use of {} at {}", s.id, now);
+                    }
+                    Op::Delete { session } if !sessions.is_empty() => {
+                        let count = sessions.len();
+                        let s = &mut sessions[session % count];
+                        let ended = store.invalidate_session(&s.id, now).is_ok();
+                        prop_assert_eq!(ended, s.live(now), "delete of {}", s.id);
+                        s.ended = true;
+                    }
+                    Op::Rotate { key } => {
+                        keys[key].1 = store.rotate_key(&keys[key].0, now).unwrap().api_key;
+                        for s in sessions.iter_mut().filter(|s| s.key == key) {
+                            s.ended = true;
+                        }
+                    }
+                    Op::Use { .. } | Op::Delete { .. } => {}
+                }
+                let now = clock.now();
+                let live = sessions.iter().filter(|s| s.live(now)).count();
+                prop_assert!(live <= MAX_SESSIONS_PER_ORG);
+                prop_assert_eq!(store.sessions_of(&org.id, now).unwrap().len(), live);
+            }
+        }
+
+        #[test]
+        fn any_authorization_header_is_a_401(
+            value in prop_oneof![
+                proptest::collection::vec(any::<u8>(), 0..80),
+                "(Session|session|Bearer|) {0,2}pps_[A-Za-z0-9_-]{0,40} ?".prop_map(String::into_bytes),
+            ],
+        ) {
+            let store = Store::empty();
+            let mut headers = HeaderMap::new();
+            if let Ok(value) = HeaderValue::from_bytes(&value) {
+                headers.insert(header::AUTHORIZATION, value);
+            }
+            let origin = ClientOrigin::default();
+            let error = store.authenticate(&headers, &origin, Timestamp::UNIX_EPOCH, &Trail::default()).err();
+            prop_assert_eq!(error.map(|e| e.status()), Some(StatusCode::UNAUTHORIZED));
+        }
+    }
+}

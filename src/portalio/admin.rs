@@ -72,7 +72,7 @@ pub struct NewAccount {
 }
 
 /// A created user with its raw credentials.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 #[schema(as = PortalioAdminCreatedUser)]
 pub struct CreatedUser {
     pub id: u64,
@@ -81,8 +81,8 @@ pub struct CreatedUser {
     pub user_key: String,
 }
 
-/// The created account, its fresh app and users.
-#[derive(Debug, Serialize, ToSchema)]
+/// The created account, its fresh app and users (also the harness's typed tenant).
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 #[schema(as = PortalioAdminCreatedAccount)]
 pub struct CreatedAccount {
     pub account_id: u64,
@@ -150,7 +150,7 @@ async fn create_account(
         name: format!("App of {name}"),
     };
     for user in data.users.values() {
-        store.user_keys.insert(user.user_key.clone(), (account_id, user.id));
+        store.index_user_key(&user.user_key, account_id, user.id);
     }
     store.accounts.insert(account_id, Arc::new(Account::new(account_id, name.clone(), data)));
     store.apps.insert(app.app_id.clone(), app.clone());
@@ -178,7 +178,7 @@ async fn delete_account(
     let (_, account) =
         store.accounts.remove(&id).ok_or_else(|| EmulatorError::NotFound(format!("no Portal.io account {id}")))?;
     for user in account.data().users.values() {
-        store.user_keys.remove(&user.user_key);
+        store.unindex_user_key(&user.user_key);
     }
     Ok(StatusCode::NO_CONTENT)
 }
@@ -210,9 +210,9 @@ async fn rotate_user_key(
     let key = store.new_user_key();
     let mut data = account.data();
     let user = data.users.get_mut(&id).ok_or_else(|| EmulatorError::NotFound(format!("no Portal.io user {id}")))?;
-    store.user_keys.remove(&user.user_key);
+    store.unindex_user_key(&user.user_key);
     user.user_key.clone_from(&key);
-    store.user_keys.insert(key.clone(), (account.id, id));
+    store.index_user_key(&key, account.id, id);
     Ok(Json(RotatedKey { user_key: key }))
 }
 

@@ -15,6 +15,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use jiff::Timestamp;
+use subtle::ConstantTimeEq;
 
 use super::{
     error::PortalioError,
@@ -176,7 +177,7 @@ fn find_user(store: &Store, user_key: &str, trail: &Trail) -> Result<(Arc<Accoun
             "X-MSS-API-USERKEY is empty; only GET /authenticate/apikeyexchange takes an empty user key".into(),
         ));
     }
-    let found = store.user_keys.get(user_key).map(|e| *e.value());
+    let found = store.user_of_key(user_key);
     let Some((account_id, user_id)) = found else {
         let shown: String = user_key.chars().take(6).collect();
         return Err(unauthorized("unknown_user_key", format!("no user has the user key `{shown}...`")));
@@ -185,7 +186,7 @@ fn find_user(store: &Store, user_key: &str, trail: &Trail) -> Result<(Arc<Accoun
         .account(account_id)
         .ok_or_else(|| unauthorized("unknown_user_key", format!("the user key's account {account_id} was deleted")))?;
     let user = account.data().users.get(&user_id).cloned();
-    let Some(user) = user.filter(|u| u.user_key == user_key) else {
+    let Some(user) = user.filter(|u| bool::from(u.user_key.as_bytes().ct_eq(user_key.as_bytes()))) else {
         return Err(unauthorized("unknown_user_key", "the user key was rotated or its user deleted".into()));
     };
     trail.set_account(account_id.to_string());

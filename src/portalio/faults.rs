@@ -32,6 +32,6 @@ pub fn fault_error(status: StatusCode) -> Response {
 pub fn tenant(state: &PortalioState, headers: &HeaderMap) -> Option<String> {
     let user_key = headers.get("x-mss-api-userkey")?.to_str().ok()?.trim();
     let store = state.store();
-    let account = store.user_keys.get(user_key).map(|e| e.value().0);
+    let account = store.user_of_key(user_key).map(|(account, _)| account);
     account.map(|id| id.to_string())
 }

@@ -274,3 +274,117 @@ mod tests {
         assert!(from_map::<Sample>(twice, "body").is_err());
     }
 }
+
+/// Property tests: a body or query string of any bytes reads as fields or answers a
+/// 400 in Portal.io's shape; no input panics.
+#[cfg(test)]
+mod proptests {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::portalio::routes::{
+        exchange::ExchangeQuery,
+        people::CreateContactForm,
+        proposals::{CreateProposalForm, ListProposalsQuery},
+        webhooks::SubscribeForm,
+    };
+
+    /// Reads `map` as each request type, checking every refusal is a 400.
+    fn read_all(map: &Map<String, Value>) -> Result<(), TestCaseError> {
+        fn one<T: DeserializeOwned>(map: &Map<String, Value>) -> Result<(), TestCaseError> {
+            if let Err(error) = from_map::<T>(map.clone(), "request body") {
+                prop_assert_eq!(error.status(), axum::http::StatusCode::BAD_REQUEST, "{:?}", error);
+            }
+            Ok(())
+        }
+        one::<CreateProposalForm>(map)?;
+        one::<CreateContactForm>(map)?;
+        one::<SubscribeForm>(map)?;
+        one::<ListProposalsQuery>(map)?;
+        one::<ExchangeQuery>(map)
+    }
+
+    /// Form bodies built from the request types' own field names (any case), so the
+    /// typed readers see plausible and implausible values, not only unknown keys.
+    fn form() -> impl Strategy<Value = Vec<u8>> {
+        let names: Vec<&'static str> = [
+            field_names::<CreateProposalForm>(),
+            field_names::<CreateContactForm>(),
+            field_names::<SubscribeForm>(),
+            field_names::<ListProposalsQuery>(),
+        ]
+        .concat();
+        let name = prop_oneof![proptest::sample::select(names).prop_map(str::to_owned), "[A-Za-z%]{0,8}"];
+        let value = prop_oneof!["[ -~]{0,12}", "-?[0-9]{1,20}", Just("true".to_owned()), "%[0-9A-Fa-f]{2}"];
+        proptest::collection::vec((name, any::<bool>(), value), 0..8).prop_map(|pairs| {
+            let text: Vec<String> = pairs
+                .into_iter()
+                .map(|(name, lower, value)| {
+                    let name = if lower { name.to_ascii_lowercase() } else { name };
+                    format!("{name}={value}")
+                })
+                .collect();
+            text.join("&").into_bytes()
+        })
+    }
+
+    fn json_value() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(Value::from),
+            any::<f64>().prop_map(Value::from),
+            "[ -~]{0,10}".prop_map(Value::String),
+        ];
+        leaf.prop_recursive(3, 24, 4, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                proptest::collection::btree_map("[A-Za-z]{1,12}", inner, 0..5)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest! {
+        #![proptest_config(crate::testing::cases(128))]
+
+        #[test]
+        fn any_bytes_under_any_content_type_read_or_answer_400(
+            content_type in prop_oneof![
+                Just("application/x-www-form-urlencoded".to_owned()),
+                Just("application/json".to_owned()),
+                Just("application/vnd.x+json".to_owned()),
+                ".{0,30}",
+            ],
+            bytes in prop_oneof![proptest::collection::vec(any::<u8>(), 0..200), form()],
+        ) {
+            match body_map(&content_type, &bytes) {
+                Ok(map) => read_all(&map)?,
+                Err(error) => prop_assert_eq!(error.status(), axum::http::StatusCode::BAD_REQUEST),
+            }
+        }
+
+        #[test]
+        fn form_bodies_and_query_strings_read_or_answer_400(bytes in form()) {
+            let map = body_map("application/x-www-form-urlencoded", &bytes);
+            prop_assert!(map.is_ok(), "{:?}", map.err());
+            read_all(&map.unwrap())?;
+        }
+
+        #[test]
+        fn json_bodies_read_or_answer_400(value in json_value()) {
+            match body_map("application/json", value.to_string().as_bytes()) {
+                Ok(map) => read_all(&map)?,
+                Err(error) => prop_assert_eq!(error.status(), axum::http::StatusCode::BAD_REQUEST),
+            }
+        }
+
+        #[test]
+        fn scalar_readers_never_panic(text in ".{0,30}") {
+            let _ = integer("Page", Some(&text));
+            let _ = boolean("Enabled", Some(&text));
+            let _ = required("Name", Some(text.clone()), 5);
+            let _ = optional("Name", Some(text), 5);
+        }
+    }
+}

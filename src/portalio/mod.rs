@@ -22,6 +22,7 @@
 //! - [`delivery`]: the queues, workers, retries, signature and log of webhook deliveries.
 //! - [`ai`]: AI Builder records, clock-driven progress and the deterministic outline.
 //! - [`routes`]: the handlers; [`admin`]: the control plane under `/_emulator/portalio`.
+//! - [`harness`]: typed fixture credentials and fresh accounts for [`crate::harness`].
 
 pub mod admin;
 pub mod ai;
@@ -32,6 +33,7 @@ pub mod delivery;
 pub mod error;
 pub mod events;
 pub mod faults;
+pub mod harness;
 pub mod input;
 pub mod model;
 mod monitor;

@@ -23,6 +23,7 @@ use base64::{Engine, engine::general_purpose::STANDARD};
 use hmac::{Hmac, Mac};
 use jiff::Timestamp;
 use sha2::Sha256;
+use subtle::ConstantTimeEq;
 
 use super::config::{SecretEncoding, Settings, SignQuery};
 use crate::journal::Compared;
@@ -67,6 +68,18 @@ pub struct Message<'a> {
     pub date: &'a str,
     /// `None` on the key exchange.
     pub user_key: Option<&'a str>,
+}
+
+/// How a canonical string written to the explain header, the journal or a log shows
+/// the user key it ends with: the key is a credential, so it never appears itself.
+pub const USER_KEY_SHOWN: &str = "{X-MSS-API-USERKEY}";
+
+/// `text` (a canonical string) with its trailing user key replaced by [`USER_KEY_SHOWN`].
+pub fn shown(text: &str, user_key: Option<&str>) -> String {
+    match user_key.filter(|k| !k.is_empty()).and_then(|k| text.strip_suffix(k)) {
+        Some(before) => format!("{before}{USER_KEY_SHOWN}"),
+        None => text.to_owned(),
+    }
 }
 
 /// `METHOD + URL + [content type] + date + [user key]`, no separators.
@@ -376,7 +389,8 @@ pub fn verify(
             mac.update(text.as_bytes());
             // Constant time: `verify_slice` compares with `subtle`.
             if presented_bytes.as_deref().is_some_and(|bytes| mac.verify_slice(bytes).is_ok()) {
-                passed.push(("signature", format!("signature matches the canonical string \"{text}\"")));
+                let shown = shown(text, message.user_key);
+                passed.push(("signature", format!("signature matches the canonical string \"{shown}\"")));
                 return Ok(Verified {
                     app_id: headers_seen.app_id.to_owned(),
                     user_key: headers_seen.user_key.to_owned(),
@@ -386,8 +400,12 @@ pub fn verify(
             }
         }
     }
-    passed.push(("canonical_string", format!("the emulator signed \"{expected}\"")));
     let near = diagnose(target, &message, headers_seen.signature, &secret, settings);
+    // What is written about the mismatch shows the user key as a placeholder: the
+    // explain header, the journal and the logs never hold a credential.
+    let expected = shown(&expected, message.user_key);
+    let near = near.map(|(misses, client)| (misses, shown(&client, message.user_key)));
+    passed.push(("canonical_string", format!("the emulator signed \"{expected}\"")));
     let (detail, report) = mismatch_texts(&expected, &message, near.as_ref(), headers_seen.app_id);
     let compared =
         near.as_ref().map(|(_, client)| Box::new(Compared { expected: expected.clone(), received: client.clone() }));
@@ -408,7 +426,10 @@ fn mismatch_texts(
         message.url,
         message.content_type.map(|c| format!(" + Content-Type \"{c}\"")).unwrap_or_default(),
         message.date,
-        message.user_key.map(|k| format!(" + X-MSS-API-USERKEY \"{k}\"")).unwrap_or_default(),
+        message
+            .user_key
+            .map(|k| format!(" + X-MSS-API-USERKEY ({} characters, shown as {USER_KEY_SHOWN})", k.len()))
+            .unwrap_or_default(),
     );
     let detail = if let Some((misses, client)) = near {
         let names: Vec<&str> = misses.iter().map(|m| m.name()).collect();
@@ -506,9 +527,14 @@ pub fn diagnose(
         SecretEncoding::Base64 => Some((NearMiss::SecretUtf8Bytes, secret.as_bytes().to_vec())),
         SecretEncoding::Either => None,
     };
+    // Constant time, like the check itself: each variant's signature is a valid
+    // signature of another message, which a timing oracle must not reveal.
+    let presented_lower = presented.to_ascii_lowercase();
     let matches = |key: &[u8], text: &str, hex_out: bool| {
         let mac = hmac(key, text);
-        if hex_out { presented.eq_ignore_ascii_case(&hex::encode(&mac)) } else { presented == STANDARD.encode(&mac) }
+        let (given, wanted) =
+            if hex_out { (presented_lower.as_str(), hex::encode(&mac)) } else { (presented, STANDARD.encode(&mac)) };
+        bool::from(given.as_bytes().ct_eq(wanted.as_bytes()))
     };
     let expected = canonical_message(message);
     let variants = message_variants(target, message);
@@ -952,12 +978,302 @@ mod tests {
     }
 
     #[test]
+    fn written_canonical_strings_show_a_placeholder_for_the_user_key() {
+        let text = format!("GEThttps://api.portal.io/public/users{DATE_VECTOR}{USER_KEY_VECTOR}");
+        let shown_text = shown(&text, Some(USER_KEY_VECTOR));
+        assert_eq!(shown_text, format!("GEThttps://api.portal.io/public/users{DATE_VECTOR}{{X-MSS-API-USERKEY}}"));
+        // A client's string without the key (user_key_omitted), or the exchange's, stays as it is.
+        let omitted = format!("GEThttps://api.portal.io/public/users{DATE_VECTOR}");
+        assert_eq!(shown(&omitted, Some(USER_KEY_VECTOR)), omitted);
+        assert_eq!(shown(&omitted, None), omitted);
+        let t = target("GET", "https://api.portal.io", "/public/users", false);
+        let h = headers(&[
+            ("accept", "application/json"),
+            (APP_ID, "app"),
+            (USER_KEY, USER_KEY_VECTOR),
+            (DATE, DATE_VECTOR),
+            (SIGNATURE, "xalgIEoCIlMrgQLwkRpt0S8dKO13lwIj/dZNHO3bNG8="),
+        ]);
+        let refusal = verify(&t, &h, |_| Some(SECRET.to_owned()), &settings(), now()).unwrap_err();
+        assert!(!refusal.detail.contains(USER_KEY_VECTOR), "{}", refusal.detail);
+        assert!(!refusal.report.contains(USER_KEY_VECTOR), "{}", refusal.report);
+        assert!(refusal.report.contains("{X-MSS-API-USERKEY}"), "{}", refusal.report);
+    }
+
+    #[test]
     fn accept_rules() {
         for ok in ["application/json", "*/*", "application/*", "text/html, application/json;q=0.9"] {
             assert!(accepts_json(ok), "{ok}");
         }
         for bad in ["text/html", "", "application/xml"] {
             assert!(!accepts_json(bad), "{bad}");
+        }
+    }
+}
+
+/// Property tests: the header and date parsers take anything without panicking, and
+/// the verifier accepts exactly what a signer written from the docs signs.
+#[cfg(test)]
+mod proptests {
+    use axum::http::{HeaderName, HeaderValue};
+    use base64::{Engine, engine::general_purpose::STANDARD};
+    use hmac::{Hmac, Mac};
+    use proptest::prelude::*;
+    use sha2::Sha256;
+
+    use super::*;
+
+    /// 2026-04-06T00:22:19Z, the docs' example date.
+    const NOW: i64 = 1_775_434_939;
+
+    /// The test's own signer, from the docs (docs.portal.io › Signing requests;
+    /// reference §3): the message is the upper-case method, the URL without its query,
+    /// the Content-Type value on non-GET requests, the X-MSS-CUSTOM-DATE value and the
+    /// user key (not on the key exchange), concatenated; the signature is the standard
+    /// Base64 of HMAC-SHA256 keyed with the Secret Key string's UTF-8 bytes.
+    fn docs_signer(parts: &Parts, secret: &str) -> String {
+        let mut message = String::new();
+        message += &parts.method;
+        message += &parts.base;
+        message += &parts.path;
+        if parts.method != "GET" {
+            message += parts.content_type.as_deref().unwrap_or("");
+        }
+        message += &parts.date;
+        if !parts.exchange {
+            message += &parts.user_key;
+        }
+        let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+        mac.update(message.as_bytes());
+        STANDARD.encode(mac.finalize().into_bytes())
+    }
+
+    /// One request as the client built it.
+    #[derive(Clone, Debug)]
+    struct Parts {
+        method: String,
+        base: String,
+        path: String,
+        content_type: Option<String>,
+        date: String,
+        user_key: String,
+        app_id: String,
+        exchange: bool,
+    }
+
+    impl Parts {
+        fn target(&self) -> Target {
+            Target {
+                method: self.method.clone(),
+                base: self.base.clone(),
+                path: self.path.clone(),
+                query: None,
+                exchange: self.exchange,
+                alt_bases: Vec::new(),
+            }
+        }
+
+        fn headers(&self, signature: &str) -> HeaderMap {
+            let mut headers = HeaderMap::new();
+            let mut put = |name: &str, value: &str| {
+                headers.insert(HeaderName::from_bytes(name.as_bytes()).unwrap(), HeaderValue::from_str(value).unwrap());
+            };
+            put("accept", "application/json");
+            put(APP_ID, &self.app_id);
+            put(USER_KEY, &self.user_key);
+            put(DATE, &self.date);
+            put(SIGNATURE, signature);
+            if let Some(content_type) = &self.content_type {
+                put("content-type", content_type);
+            }
+            headers
+        }
+    }
+
+    /// Printable ASCII: what a header value (or our signed strings) may hold.
+    fn printable(range: std::ops::RangeInclusive<usize>) -> impl Strategy<Value = String> {
+        proptest::collection::vec(0x20u8..0x7f, range).prop_map(|bytes| String::from_utf8(bytes).unwrap())
+    }
+
+    fn parts() -> impl Strategy<Value = Parts> {
+        let method = prop_oneof![
+            Just("GET".to_owned()),
+            Just("POST".to_owned()),
+            Just("PUT".to_owned()),
+            Just("PATCH".to_owned()),
+            Just("DELETE".to_owned()),
+            "[A-Z]{1,10}",
+        ];
+        let base =
+            ("https?", "[a-z0-9.-]{1,30}", proptest::option::of(1u16..), prop_oneof![Just(""), Just("/portalio")])
+                .prop_map(|(scheme, host, port, prefix)| {
+                    let port = port.map(|p| format!(":{p}")).unwrap_or_default();
+                    format!("{scheme}://{host}{port}{prefix}")
+                });
+        let path = prop_oneof![Just(super::super::auth::EXCHANGE_PATH.to_owned()), "(/[A-Za-z0-9%._~-]{0,12}){1,5}",];
+        let content_type = proptest::option::of(prop_oneof![
+            Just("application/x-www-form-urlencoded".to_owned()),
+            Just("application/json; charset=utf-8".to_owned()),
+            printable(0..=40),
+        ]);
+        let date = (-300i64..=300).prop_map(|skew| imf_fixdate(Timestamp::from_second(NOW + skew).unwrap()));
+        (method, base, path, content_type, date, "[A-Za-z0-9+/]{43}=", "[A-Za-z0-9_-]{1,20}").prop_map(
+            |(method, base, path, content_type, date, user_key, app_id)| {
+                let exchange = path == super::super::auth::EXCHANGE_PATH;
+                let user_key = if exchange { String::new() } else { user_key };
+                Parts { method, base, path, content_type, date, user_key, app_id, exchange }
+            },
+        )
+    }
+
+    fn check(parts: &Parts, signature: &str, secret: &str) -> Result<Verified, Refusal> {
+        let now = Timestamp::from_second(NOW).unwrap();
+        let secret_of = |id: &str| (id == parts.app_id).then(|| secret.to_owned());
+        verify(&parts.target(), &parts.headers(signature), secret_of, &Settings::default(), now)
+    }
+
+    /// `text` with the byte at `at` replaced by another printable byte.
+    fn changed(text: &str, at: usize, shift: u8) -> String {
+        let mut bytes = text.as_bytes().to_vec();
+        let old = bytes[at];
+        let mut new = 0x20 + (old.wrapping_sub(0x20).wrapping_add(shift) % 95);
+        if new == old {
+            new = if old == b'~' { b'!' } else { old + 1 };
+        }
+        bytes[at] = new;
+        String::from_utf8(bytes).unwrap()
+    }
+
+    proptest! {
+        // Each case changes every byte of every part (a few hundred verifications).
+        #![proptest_config(crate::testing::cases(16))]
+
+        #[test]
+        fn verify_accepts_what_the_docs_signer_signs_and_refuses_every_one_byte_change(
+            parts in parts(),
+            secret in printable(1..=64),
+            shift in 1u8..95,
+        ) {
+            let signature = docs_signer(&parts, &secret);
+            let verified = check(&parts, &signature, &secret);
+            prop_assert!(verified.is_ok(), "{:?}", verified.err().map(|r| r.detail));
+
+            // Every one-byte change of a signed part is refused.
+            let refused = |p: &Parts, s: &str, k: &str| check(p, s, k).is_err();
+            for at in 0..parts.method.len() {
+                let p = Parts { method: changed(&parts.method, at, shift), ..parts.clone() };
+                prop_assert!(refused(&p, &signature, &secret), "method {:?}", p.method);
+            }
+            for at in 0..parts.base.len() {
+                let p = Parts { base: changed(&parts.base, at, shift), ..parts.clone() };
+                prop_assert!(refused(&p, &signature, &secret), "base {:?}", p.base);
+            }
+            for at in 0..parts.path.len() {
+                let p = Parts { path: changed(&parts.path, at, shift), ..parts.clone() };
+                // A changed path is another route: the exchange's user key rule follows it.
+                let p = Parts { exchange: p.path == super::super::auth::EXCHANGE_PATH, ..p };
+                prop_assert!(refused(&p, &signature, &secret), "path {:?}", p.path);
+            }
+            for at in 0..parts.date.len() {
+                let p = Parts { date: changed(&parts.date, at, shift), ..parts.clone() };
+                prop_assert!(refused(&p, &signature, &secret), "date {:?}", p.date);
+            }
+            for at in 0..signature.len() {
+                let s = changed(&signature, at, shift);
+                prop_assert!(refused(&parts, &s, &secret), "signature {s:?}");
+            }
+            for at in 0..secret.len() {
+                let k = changed(&secret, at, shift);
+                prop_assert!(refused(&parts, &signature, &k), "secret {k:?}");
+            }
+            for at in 0..parts.app_id.len() {
+                let p = Parts { app_id: changed(&parts.app_id, at, shift), ..parts.clone() };
+                let secret_of = |id: &str| (id == parts.app_id).then(|| secret.clone());
+                let now = Timestamp::from_second(NOW).unwrap();
+                let result = verify(&p.target(), &p.headers(&signature), secret_of, &Settings::default(), now);
+                prop_assert!(result.is_err(), "app id {:?}", p.app_id);
+            }
+            // The user key is signed everywhere but on the exchange; the Content-Type
+            // everywhere but on GET. An unsigned part may change freely.
+            for at in 0..parts.user_key.len() {
+                let p = Parts { user_key: changed(&parts.user_key, at, shift), ..parts.clone() };
+                prop_assert_eq!(refused(&p, &signature, &secret), !parts.exchange, "user key {:?}", p.user_key);
+            }
+            if let Some(content_type) = &parts.content_type {
+                for at in 0..content_type.len() {
+                    let p = Parts { content_type: Some(changed(content_type, at, shift)), ..parts.clone() };
+                    prop_assert_eq!(refused(&p, &signature, &secret), parts.method != "GET", "content type {:?}", p.content_type);
+                }
+            }
+        }
+
+        #[test]
+        fn verify_never_panics_on_arbitrary_headers(
+            present in proptest::collection::vec(any::<bool>(), 6),
+            values in proptest::collection::vec(proptest::collection::vec(any::<u8>(), 0..60), 6),
+            method in "[A-Za-z]{0,8}",
+            base in ".{0,40}",
+            path in ".{0,40}",
+            query in proptest::option::of(".{0,40}"),
+            skew in any::<i32>(),
+        ) {
+            let names = ["accept", APP_ID, USER_KEY, DATE, SIGNATURE, "content-type"];
+            let mut headers = HeaderMap::new();
+            for ((name, on), value) in names.iter().zip(&present).zip(&values) {
+                if let (true, Ok(value)) = (*on, HeaderValue::from_bytes(value)) {
+                    headers.insert(HeaderName::from_bytes(name.as_bytes()).unwrap(), value);
+                }
+            }
+            let exchange = path == super::super::auth::EXCHANGE_PATH;
+            let target = Target {
+                method,
+                alt_bases: alternative_bases("http", &base, "/portalio", Some(&path), None, &["api.portal.io"]),
+                base,
+                path,
+                query,
+                exchange,
+            };
+            let now = Timestamp::from_second(NOW + i64::from(skew)).unwrap();
+            for settings in [
+                Settings::default(),
+                Settings { portalio_secret_encoding: SecretEncoding::Either, portalio_sign_query: SignQuery::Also, ..Settings::default() },
+                Settings { portalio_secret_encoding: SecretEncoding::Base64, ..Settings::default() },
+            ] {
+                let outcome = verify(&target, &headers, |_| Some("c2VjcmV0".to_owned()), &settings, now);
+                if let Err(refusal) = outcome {
+                    prop_assert!(!refusal.failure.reason().is_empty());
+                }
+            }
+        }
+
+        #[test]
+        fn dates_parse_only_as_imf_fixdate_and_round_trip(text in ".{0,40}", seconds in 0i64..253_402_300_799) {
+            if let Some(at) = parse_imf_fixdate(&text) {
+                prop_assert_eq!(imf_fixdate(at), text.clone());
+            }
+            let at = Timestamp::from_second(seconds).unwrap();
+            let shown = imf_fixdate(at);
+            prop_assert_eq!(parse_imf_fixdate(&shown), Some(at));
+            let _ = accepts_json(&text);
+        }
+
+        #[test]
+        fn sign_described_and_alternative_bases_never_panic(
+            method in ".{0,10}",
+            url in ".{0,80}",
+            content_type in proptest::option::of(".{0,30}"),
+            host in ".{0,30}",
+            secret in ".{0,40}",
+        ) {
+            let described = Described { method: &method, url: &url, content_type: content_type.as_deref(), date: "x", user_key: Some("k") };
+            for encoding in [SecretEncoding::Utf8, SecretEncoding::Base64, SecretEncoding::Either] {
+                if let Ok((canonical, signature)) = sign_described(&described, &secret, encoding) {
+                    prop_assert!(canonical.ends_with('x') || canonical.ends_with('k'));
+                    prop_assert_eq!(STANDARD.decode(signature).map(|b| b.len()).ok(), Some(32));
+                }
+            }
+            let _ = alternative_bases("https", &host, "/portalio", Some(&url), Some(&url), &["api.portal.io"]);
+            let _ = split_port(&host);
         }
     }
 }

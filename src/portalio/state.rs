@@ -75,8 +75,8 @@ pub struct Store {
     /// Registered integrations by app id.
     pub apps: DashMap<String, App>,
     pub accounts: DashMap<u64, Arc<Account>>,
-    /// User key → (account id, user id).
-    pub user_keys: DashMap<String, (u64, u64)>,
+    /// SHA-256 (hex) of a user key → (account id, user id): see [`Store::user_of_key`].
+    user_keys: DashMap<String, (u64, u64)>,
     pub catalog: Arc<CatalogFile>,
     pub tax: Arc<Vec<TaxRate>>,
     /// Integer ids, sequential per store (CONTRACT §4), shared by every kind of record.
@@ -249,7 +249,7 @@ impl Store {
             let mut data = AccountData::default();
             for user in &account.users {
                 max_id = max_id.max(user.id);
-                user_keys.insert(user.user_key.clone(), (account.account_id, user.id));
+                user_keys.insert(user_key_digest(&user.user_key), (account.account_id, user.id));
                 data.users.insert(user.id, user.clone());
             }
             for proposal in fixtures.proposals.iter().filter(|p| p.account_id == account.account_id) {
@@ -329,6 +329,25 @@ impl Store {
         self.apps.get(app_id).map(|a| a.secret_key.clone())
     }
 
+    /// The (account id, user id) a presented user key names. The index holds the keys'
+    /// SHA-256 digests, so a lookup compares digests, never the key: its timing can tell
+    /// at most how many leading digits of the digest of a guess match a stored digest,
+    /// which says nothing of the key (a guess cannot be steered toward a digest). The
+    /// caller then compares the user's key with the presented one in constant time.
+    pub fn user_of_key(&self, user_key: &str) -> Option<(u64, u64)> {
+        self.user_keys.get(&user_key_digest(user_key)).map(|e| *e.value())
+    }
+
+    /// Indexes a user's key.
+    pub fn index_user_key(&self, user_key: &str, account_id: u64, user_id: u64) {
+        self.user_keys.insert(user_key_digest(user_key), (account_id, user_id));
+    }
+
+    /// Drops a user key from the index (rotated, or its user or account deleted).
+    pub fn unindex_user_key(&self, user_key: &str) {
+        self.user_keys.remove(&user_key_digest(user_key));
+    }
+
     /// A fresh user key: 32 random bytes, Base64 (the documented 44-character form).
     pub fn new_user_key(&self) -> String {
         use base64::{Engine, engine::general_purpose::STANDARD};
@@ -375,4 +394,10 @@ fn check_references(
         }
     }
     Ok(())
+}
+
+/// The index key of a user key: its SHA-256, lowercase hex.
+fn user_key_digest(user_key: &str) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(user_key.as_bytes()))
 }

@@ -70,13 +70,13 @@ struct KeyChange {
     expires_at: Option<Option<String>>,
 }
 
-/// A fresh organization and its first key.
-#[derive(Debug, Serialize, ToSchema)]
+/// A fresh organization and its first key (also the harness's typed tenant).
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 #[schema(as = PropalCreatedOrganization)]
-struct CreatedOrganization {
-    organization_id: Uuid,
-    name: String,
-    key: CreatedKey,
+pub struct CreatedOrganization {
+    pub organization_id: Uuid,
+    pub name: String,
+    pub key: CreatedKey,
 }
 
 /// An organization's keys, oldest first.

@@ -321,3 +321,59 @@ mod tests {
         assert!("proposals:admin".parse::<Scope>().is_err());
     }
 }
+
+/// Property tests: any `Authorization` value is parsed without panicking and refused
+/// with a 401 unless it is a stored, live key; a key parses exactly when it is
+/// `pp_live_` + base64url.
+#[cfg(test)]
+mod proptests {
+    use axum::http::StatusCode;
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::{clock::Clock, fixtures::FixtureSet, scheduler::Scheduler, vendor::VendorContext};
+
+    fn store() -> Arc<Store> {
+        static STORE: std::sync::LazyLock<Arc<Store>> = std::sync::LazyLock::new(build);
+        Arc::clone(&STORE)
+    }
+
+    fn build() -> Arc<Store> {
+        let fixtures = FixtureSet::embedded();
+        let clock = Clock::default();
+        let context =
+            VendorContext { clock: clock.clone(), scheduler: Scheduler::new(clock), fixtures: &fixtures, seed: None };
+        PropalState::new(&context, &crate::Config::for_tests().vendors.propal).unwrap().store()
+    }
+
+    proptest! {
+        #![proptest_config(crate::testing::cases(256))]
+
+        #[test]
+        fn keys_parse_exactly_when_prefixed_base64url(text in prop_oneof![".{0,40}", "pp_live_[A-Za-z0-9_+/=-]{0,30}"]) {
+            let expected = text.strip_prefix(KEY_PREFIX).is_some_and(|rest| {
+                !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            });
+            prop_assert_eq!(ApiKey::parse(&text).is_some(), expected);
+        }
+
+        #[test]
+        fn any_authorization_header_is_a_401_unless_it_names_a_live_key(
+            value in prop_oneof![
+                proptest::collection::vec(any::<u8>(), 0..60),
+                "(Bearer|bearer|BEARER|Basic|) {0,2}pp_live_[A-Za-z0-9_-]{0,30} ?".prop_map(String::into_bytes),
+            ],
+            seconds in 0i64..4_000_000_000,
+        ) {
+            let store = store();
+            let now = Timestamp::from_second(seconds).unwrap();
+            let mut headers = HeaderMap::new();
+            if let Ok(value) = HeaderValue::from_bytes(&value) {
+                headers.insert(header::AUTHORIZATION, value);
+            }
+            if let Err(error) = find_key(&store, &headers, now) {
+                prop_assert_eq!(error.status(), StatusCode::UNAUTHORIZED);
+            }
+        }
+    }
+}

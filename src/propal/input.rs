@@ -740,3 +740,100 @@ mod tests {
         assert!(object(&Bytes::from_static(b"  ")).unwrap().is_empty());
     }
 }
+
+/// Property tests: every request body of the API, fed any bytes or any JSON object
+/// built from its own field names, reads or answers a 400 `validation_error` (never
+/// the internal error the body reader falls back on, never a panic).
+#[cfg(test)]
+mod proptests {
+    use axum::http::StatusCode;
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::propal::routes::{
+        leads::{LeadChange, NewLead},
+        media::NewMediaFile,
+        products::{NewProduct, ProductChange},
+        proposals::{NewProposal, ProposalChange},
+        templates::NewTemplate,
+        themes::{NewTheme, ThemeChange},
+    };
+
+    fn json_value() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(Value::from),
+            any::<f64>().prop_map(Value::from),
+            prop_oneof![".{0,12}", "[0-9a-f-]{36}", "[a-z]+@[a-z]+\\.[a-z]{2,3}", "#[0-9a-fA-F]{6}"]
+                .prop_map(Value::String),
+            Just(Value::String(uuid::Uuid::nil().to_string())),
+        ];
+        leaf.prop_recursive(3, 32, 5, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                proptest::collection::btree_map("[a-z_]{1,14}", inner, 0..5)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    /// A JSON object whose keys are mostly `fields`, with values of any type.
+    fn body_of(fields: &'static [&'static str]) -> impl Strategy<Value = Vec<u8>> {
+        let key = prop_oneof![4 => proptest::sample::select(fields).prop_map(str::to_owned), 1 => "[a-z_]{1,10}"];
+        prop_oneof![
+            8 => proptest::collection::btree_map(key, json_value(), 0..8)
+                .prop_map(|m| Value::Object(m.into_iter().collect()).to_string().into_bytes()),
+            1 => json_value().prop_map(|v| v.to_string().into_bytes()),
+            1 => proptest::collection::vec(any::<u8>(), 0..80),
+        ]
+    }
+
+    fn refused_as_validation<T>(read: Result<T, PropalError>) -> Result<(), TestCaseError> {
+        if let Err(error) = read {
+            prop_assert_eq!(error.status(), StatusCode::BAD_REQUEST, "{:?}", error);
+        }
+        Ok(())
+    }
+
+    macro_rules! bodies_read_or_refuse {
+        ($($test:ident: $body:ty),+ $(,)?) => {
+            proptest! {
+                #![proptest_config(crate::testing::cases(32))]
+                $(
+                    #[test]
+                    fn $test(bytes in body_of(<$body>::FIELDS)) {
+                        refused_as_validation(<$body>::read(&Bytes::from(bytes)))?;
+                    }
+                )+
+            }
+        };
+    }
+
+    bodies_read_or_refuse! {
+        new_lead: NewLead,
+        lead_change: LeadChange,
+        new_media_file: NewMediaFile,
+        new_product: NewProduct,
+        product_change: ProductChange,
+        new_proposal: NewProposal,
+        proposal_change: ProposalChange,
+        new_template: NewTemplate,
+        new_theme: NewTheme,
+        theme_change: ThemeChange,
+    }
+
+    proptest! {
+        #![proptest_config(crate::testing::cases(256))]
+
+        #[test]
+        fn query_strings_and_path_ids_read_or_refuse(text in ".{0,60}") {
+            if let Err(error) = query_pairs(Some(&text)) {
+                prop_assert_eq!(error.status(), StatusCode::BAD_REQUEST);
+            }
+            if let Err(error) = path_id(&text, "Lead not found") {
+                prop_assert_eq!(error.status(), StatusCode::NOT_FOUND);
+            }
+        }
+    }
+}

@@ -117,3 +117,78 @@ mod tests {
         assert!(matches!(window.admit(at(3600), 1), Admission::Admitted { .. }));
     }
 }
+
+/// Model-based property test: on random timelines driven through the emulator clock,
+/// the window decides exactly as a plain reference model (every admitted instant
+/// kept, the last hour counted afresh each time), so it never admits more than the
+/// limit in any hour and never refuses while fewer were admitted.
+#[cfg(test)]
+mod proptests {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::clock::Clock;
+
+    /// The reference: all admitted instants; admit when fewer than `limit` lie in `(t - 1 h, t]`.
+    #[derive(Default)]
+    struct Model {
+        admitted: Vec<Timestamp>,
+    }
+
+    impl Model {
+        fn in_hour_before(&self, t: Timestamp) -> usize {
+            self.admitted.iter().filter(|&&at| at > t - WINDOW && at <= t).count()
+        }
+
+        fn admit(&mut self, t: Timestamp, limit: u32) -> bool {
+            let admit = self.in_hour_before(t) < limit as usize;
+            if admit {
+                self.admitted.push(t);
+            }
+            admit
+        }
+    }
+
+    /// Gaps between requests: bursts (0 ms), sub-second steps, minutes, and jumps past the hour.
+    fn gap_ms() -> impl Strategy<Value = i64> {
+        prop_oneof![4 => Just(0i64), 4 => 0i64..1_000, 3 => 0i64..600_000, 1 => 3_000_000i64..4_000_000]
+    }
+
+    proptest! {
+        #![proptest_config(crate::testing::cases(64))]
+
+        #[test]
+        fn the_window_decides_like_the_reference_model(
+            limit in 1u32..8,
+            gaps in proptest::collection::vec(gap_ms(), 1..300),
+        ) {
+            let clock = Clock::default();
+            clock.freeze();
+            clock.set(Timestamp::from_second(1_800_000_000).unwrap());
+            let mut window = SlidingWindow::default();
+            let mut model = Model::default();
+            for gap in gaps {
+                clock.set(clock.now() + SignedDuration::from_millis(gap));
+                let now = clock.now();
+                let expected = model.admit(now, limit);
+                let decided = window.admit(now, limit);
+                prop_assert_eq!(matches!(decided, Admission::Admitted { .. }), expected, "at {}", now);
+                prop_assert_eq!(window.used(now), model.in_hour_before(now));
+                match decided {
+                    Admission::Admitted { remaining, .. } => {
+                        prop_assert_eq!(remaining as usize, limit as usize - model.in_hour_before(now));
+                    }
+                    Admission::Refused { retry_after_secs, .. } => {
+                        // Waiting the advertised time always frees a slot.
+                        let later = now + SignedDuration::from_secs(i64::try_from(retry_after_secs).unwrap());
+                        prop_assert!(model.in_hour_before(later) < limit as usize, "retry after {} s", retry_after_secs);
+                    }
+                }
+            }
+            // Never more than `limit` admitted in any hour (the fullest hour ends at an admitted instant).
+            for &end in &model.admitted {
+                prop_assert!(model.in_hour_before(end) <= limit as usize);
+            }
+        }
+    }
+}

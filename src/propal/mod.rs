@@ -18,6 +18,7 @@ pub mod config;
 pub mod docs;
 pub mod error;
 pub mod faults;
+pub mod harness;
 pub mod input;
 pub mod limits;
 pub mod model;

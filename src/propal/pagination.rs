@@ -295,3 +295,49 @@ mod tests {
         assert_eq!(seen, vec![6, 5, 4, 3, 2, 1, 0]);
     }
 }
+
+/// Property tests: any `limit` and `after` read as a page request or a 400 naming
+/// them; a cursor always leads back to its id; JavaScript's `Number` never panics.
+#[cfg(test)]
+mod proptests {
+    use axum::http::StatusCode;
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        #![proptest_config(crate::testing::cases(256))]
+
+        #[test]
+        fn any_limit_and_after_read_or_answer_400(
+            limit in proptest::option::of(prop_oneof![".{0,12}", "[+-]?(0x|0o|0b)?[0-9a-fA-F.eE+-]{0,10}", "Infinity"]),
+            after in proptest::option::of(prop_oneof![".{0,40}", "[A-Za-z0-9_=-]{0,60}"]),
+        ) {
+            let mut pairs = Vec::new();
+            if let Some(limit) = &limit {
+                pairs.push(("limit".to_owned(), limit.clone()));
+            }
+            if let Some(after) = &after {
+                pairs.push(("after".to_owned(), after.clone()));
+            }
+            match PageRequest::from_query(&pairs) {
+                Ok(request) => prop_assert!((1..=MAX_LIMIT).contains(&request.limit)),
+                Err(error) => prop_assert_eq!(error.status(), StatusCode::BAD_REQUEST),
+            }
+            let _ = js_number(limit.as_deref().unwrap_or_default());
+        }
+
+        #[test]
+        fn a_cursor_leads_back_to_its_id(bytes in any::<[u8; 16]>()) {
+            let id = Uuid::from_bytes(bytes);
+            let pairs = vec![("after".to_owned(), cursor(id))];
+            prop_assert_eq!(PageRequest::from_query(&pairs).unwrap().after, Some(id));
+        }
+
+        #[test]
+        fn whole_numbers_in_range_are_limits(n in 1usize..=MAX_LIMIT) {
+            let pairs = vec![("limit".to_owned(), n.to_string())];
+            prop_assert_eq!(PageRequest::from_query(&pairs).unwrap().limit, n);
+        }
+    }
+}

@@ -287,7 +287,7 @@ impl NewKey {
 }
 
 /// A key just created, with its raw value: the only time it is shown.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 #[schema(as = PropalCreatedKey)]
 pub struct CreatedKey {
     pub id: Uuid,

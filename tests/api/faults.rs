@@ -13,7 +13,7 @@ use axum::{
 use http_body_util::BodyExt;
 use hyper_util::{client::legacy::Client, rt::TokioExecutor};
 use serde_json::{Value, json};
-use vendor_emulator::{Config, app, build_app};
+use vendor_emulator::harness::Emulator;
 
 use crate::helpers::{TestApp, TestResponse, request, send};
 
@@ -271,20 +271,13 @@ async fn bad_rules_are_refused_and_rules_can_be_listed_deleted_and_cleared() {
 /// Over a real socket.
 struct Served {
     base: String,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    server: tokio::task::JoinHandle<anyhow::Result<()>>,
+    emulator: Emulator,
 }
 
 impl Served {
     async fn start() -> Self {
-        let config = Config::from_args(["--bind", "127.0.0.1:0", "--seed", "42"]);
-        let listeners = app::bind(&config).await.expect("bind");
-        let base = format!("http://{}", listeners.main.local_addr().unwrap());
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let server = tokio::spawn(app::serve(build_app(config).expect("app"), listeners, async {
-            let _ = stopped.await;
-        }));
-        Self { base, stop: Some(stop), server }
+        let emulator = Emulator::with_args(["--seed", "42"]).await.expect("the emulator starts");
+        Self { base: emulator.url(), emulator }
     }
 
     /// `(status, body)`, or the client's error text when no response came.
@@ -302,9 +295,8 @@ impl Served {
         Ok((status, serde_json::from_slice(&bytes).unwrap_or(Value::Null)))
     }
 
-    async fn stop(mut self) {
-        let _ = self.stop.take().unwrap().send(());
-        self.server.await.unwrap().unwrap();
+    async fn stop(self) {
+        self.emulator.stop().await.unwrap();
     }
 }
 

@@ -6,6 +6,7 @@ mod openapi;
 mod openapi_check;
 
 mod admin;
+mod control_bodies;
 mod faults;
 mod holm;
 mod monitor;
@@ -14,7 +15,9 @@ mod propal;
 mod propal_audit;
 mod propal_media_metrics;
 mod propal_resources;
+mod refusals;
 mod routing;
+mod secret_leaks;
 mod serve;
 mod state;
 mod tls;

@@ -1,7 +1,8 @@
 //! End to end, with the real binary (CONTRACT §2): the one listening line with
 //! real ports, the main and a dedicated listener over real sockets, the
 //! `healthcheck` subcommand, and a clean exit on SIGTERM. Few and fast: each test
-//! starts at most one process, on ports the OS picks.
+//! starts at most one process, on ports the OS picks; a test of the served sockets
+//! alone starts an in-process emulator instead (`harness::Emulator`).
 
 use std::{
     io::{BufRead, BufReader},
@@ -20,6 +21,7 @@ use hyper_util::{
     rt::TokioExecutor,
 };
 use serde_json::Value;
+use vendor_emulator::{harness::Emulator, journal::Filter};
 
 const BINARY: &str = env!("CARGO_BIN_EXE_vendor-emulator");
 
@@ -293,8 +295,8 @@ fn raw_exchange(addr: &str, request: &[u8]) -> String {
 
 #[tokio::test]
 async fn oversized_request_lines_and_headers_get_the_vendors_shape_and_a_request_id() {
-    let emulator = Running::start(&["--bind", "127.0.0.1:0"]);
-    let addr = emulator.addr().to_owned();
+    let emulator = Emulator::start().await;
+    let addr = emulator.addr().to_string();
     let long_query =
         [b"GET /propal/v1/leads?q=".as_slice(), &vec![b'x'; 100_000], b" HTTP/1.1\r\nHost: localhost\r\n\r\n"].concat();
     let many_headers = [
@@ -325,10 +327,9 @@ async fn oversized_request_lines_and_headers_get_the_vendors_shape_and_a_request
         assert!(head.contains("\r\nx-emulator-request-id: req_"), "{answer}");
         assert!(head.contains("\r\nx-emulator-explain: head_too_large; "), "{answer}");
     }
-    let client = client();
-    let (_, journal) = get(&client, &format!("http://{}/_emulator/journal?limit=3", emulator.addr()), &[]).await;
-    let statuses: Vec<_> = journal["entries"].as_array().unwrap().iter().map(|e| e["status"].clone()).collect();
-    assert_eq!(statuses, [431, 431, 414], "{journal}");
-    let (status, _) = get(&client, &format!("http://{}/_emulator/health", emulator.addr()), &[]).await;
+    let journal = emulator.journal(&Filter { limit: Some(3), ..Filter::default() });
+    let statuses: Vec<u16> = journal.iter().map(|e| e.status).collect();
+    assert_eq!(statuses, [431, 431, 414], "{journal:?}");
+    let (status, _) = get(&client(), &format!("{}/_emulator/health", emulator.url()), &[]).await;
     assert_eq!(status, StatusCode::OK, "the server still serves");
 }

@@ -8,7 +8,7 @@ use axum::{
 use http_body_util::BodyExt;
 use hyper_util::{client::legacy::Client, rt::TokioExecutor};
 use serde_json::{Value, json};
-use vendor_emulator::{Config, app, build_app};
+use vendor_emulator::{Vendor, harness::Emulator};
 
 use super::support::*;
 
@@ -27,14 +27,8 @@ async fn exchange(url: String, method: &str, headers: &[(&str, &str)], body: Opt
 
 #[tokio::test]
 async fn a_served_session_is_locked_to_the_real_peer_address() {
-    let config = Config::from_args(["--bind", "127.0.0.1:0", "--holm-requests-per-second", "0"]);
-    let listeners = app::bind(&config).await.expect("bind");
-    let addr = listeners.main.local_addr().unwrap();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(app::serve(build_app(config).expect("app"), listeners, async {
-        let _ = stopped.await;
-    }));
-    let base = format!("http://{addr}/holm/v1");
+    let emulator = Emulator::with_args(["--holm-requests-per-second", "0"]).await.expect("the emulator starts");
+    let base = emulator.base_url(Vendor::Holm);
     let body = json!({ "organizer_key": NORDSEC_ORG_KEY, "api_key": DEV_KEY });
     let (status, created) = exchange(format!("{base}/auth/session"), "POST", &[], Some(body)).await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
@@ -46,6 +40,5 @@ async fn a_served_session_is_locked_to_the_real_peer_address() {
     let (status, refused) = exchange(format!("{base}/me"), "GET", &elsewhere, None).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(refused.to_string(), ip_mismatch());
-    let _ = stop.send(());
-    server.await.unwrap().unwrap();
+    emulator.stop().await.unwrap();
 }

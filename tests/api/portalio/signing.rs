@@ -194,12 +194,15 @@ async fn the_journal_entry_of_a_near_miss_holds_both_canonical_strings_and_never
     call.message = Some(canonical("GET", &format!("{url}/"), None, DATE, Some(&client.user_key)));
     let r = client.send(&app, call).await;
     let explain = r.header("x-emulator-explain").unwrap().to_owned();
-    let expected = format!("GET{url}{DATE}{}", client.user_key);
+    // The user key is a credential: the strings show `{X-MSS-API-USERKEY}` in its place.
+    let expected = format!("GET{url}{DATE}{{X-MSS-API-USERKEY}}");
     assert!(explain.starts_with("signature_mismatch near_miss:trailing_slash; expected canonical string"), "{explain}");
     assert!(explain.contains(&expected), "{explain}");
+    assert!(!explain.contains(&client.user_key), "{explain}");
     let entry = app.journal_entry(&r).await;
     let text = entry.to_string();
     assert!(!text.contains(&client.secret), "the secret never reaches the journal");
+    assert!(!text.contains(&client.user_key), "nor the user key: {text}");
     let failed = entry["decision"].as_array().unwrap().iter().find(|s| s["outcome"] == "fail").unwrap();
     assert_eq!(failed["step"], "signature");
     let report = failed["detail"].as_str().unwrap();
@@ -211,7 +214,7 @@ async fn the_journal_entry_of_a_near_miss_holds_both_canonical_strings_and_never
     assert!(report.contains("trailing_slash: the URL you signed"), "{report}");
     // Both strings, apart, for the monitor page's side-by-side view.
     assert_eq!(failed["compared"]["expected"], expected.as_str());
-    assert_eq!(failed["compared"]["received"], format!("GET{url}/{DATE}{}", client.user_key));
+    assert_eq!(failed["compared"]["received"], format!("GET{url}/{DATE}{{X-MSS-API-USERKEY}}"));
 }
 
 #[tokio::test]
