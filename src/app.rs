@@ -388,6 +388,51 @@ impl Listeners {
     }
 }
 
+/// Serves one listener until `stop` turns true, then waits for its open connections to
+/// finish their requests (idle ones close at once). Like `axum::serve`, plus hyper's header
+/// read timeout (which needs a timer): a client that sends its head too slowly, or leaves
+/// a kept-alive connection silent for that long, has its connection closed.
+async fn serve_listener(
+    mut listener: GuardedListener,
+    router: Router,
+    header_read_timeout: std::time::Duration,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) -> std::io::Result<()> {
+    use axum::serve::Listener as _;
+    use hyper::server::conn::http1;
+    use hyper_util::{
+        rt::{TokioIo, TokioTimer},
+        server::graceful::GracefulShutdown,
+        service::TowerToHyperService,
+    };
+    use tower::ServiceExt;
+
+    // HTTP/1.1 only, like `axum::serve` without its `http2` feature.
+    let mut builder = http1::Builder::new();
+    builder.timer(TokioTimer::new()).header_read_timeout(header_read_timeout);
+    let graceful = GracefulShutdown::new();
+    loop {
+        let (io, peer) = tokio::select! {
+            accepted = listener.accept() => accepted,
+            _ = stop.wait_for(|stopped| *stopped) => break,
+        };
+        let service = TowerToHyperService::new(router.clone().map_request(move |mut request: Request<_>| {
+            request.extensions_mut().insert(ConnectInfo(peer.clone()));
+            request
+        }));
+        let connection = builder.serve_connection(TokioIo::new(io), service);
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            if let Err(error) = connection.await {
+                tracing::trace!("connection closed: {error}");
+            }
+        });
+    }
+    drop(listener);
+    graceful.shutdown().await;
+    Ok(())
+}
+
 /// Serves every listener until `shutdown` completes, then lets in-flight requests finish.
 pub async fn serve(
     app: App,
@@ -401,18 +446,13 @@ pub async fn serve(
     let mut servers = tokio::task::JoinSet::new();
     let mut all = vec![(app.router(), listeners.main)];
     all.extend(listeners.dedicated.into_iter().map(|(vendor, listener)| (app.dedicated_router(vendor), listener)));
+    let header_read_timeout = std::time::Duration::from_millis(app.state.config.header_read_timeout_ms);
     for (router, listener) in all {
-        let mut stop = stop_rx.clone();
+        let stop = stop_rx.clone();
         // The guard answers hyper's own head refusals through the same router.
         let guarded = GuardedListener::new(listener, router.clone());
         let router = router.layer(middleware::map_request(peer_as_connect_info));
-        servers.spawn(async move {
-            axum::serve(guarded, router.into_make_service_with_connect_info::<Peer>())
-                .with_graceful_shutdown(async move {
-                    let _ = stop.wait_for(|stopped| *stopped).await;
-                })
-                .await
-        });
+        servers.spawn(serve_listener(guarded, router, header_read_timeout, stop));
     }
     if let Some(listener) = listeners.tls {
         let identity = app.state.tls.as_ref().context("--tls-bind without its certificate")?;

@@ -107,6 +107,10 @@ pub struct Config {
     /// Largest accepted request body; larger gets 413 in the vendor's shape.
     #[arg(long, env = "EMULATOR_MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
     pub max_body_bytes: usize,
+    /// How long a client may take to send a request's head (and a kept-alive connection
+    /// may stay silent) before its connection is closed, in milliseconds.
+    #[arg(long, env = "EMULATOR_HEADER_READ_TIMEOUT_MS", default_value_t = 30_000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub header_read_timeout_ms: u64,
     /// Log format on stderr.
     #[arg(long, env = "EMULATOR_LOG_FORMAT", value_enum, default_value_t = LogFormat::Pretty)]
     pub log_format: LogFormat,

@@ -82,13 +82,21 @@ impl FixtureSet {
     pub fn with_dir(dir: &Path) -> Result<Self, FixtureError> {
         let shown = dir.display().to_string();
         if !dir.is_dir() {
-            return Err(FixtureError::new(shown, "$", "not a directory"));
+            let reason = if dir.exists() { "not a directory" } else { "no such directory" };
+            return Err(FixtureError::new(shown, "$", reason));
         }
+        // An unreadable directory is an error, never a silent fall-back to the embedded set.
+        std::fs::read_dir(dir)
+            .map_err(|e| FixtureError::new(&shown, "$", format!("cannot read the directory: {e}")))?;
         let mut set = Self::embedded();
         for vendor in Vendor::ALL {
             let folder = dir.join(vendor.as_str());
-            if !folder.is_dir() {
-                continue;
+            match std::fs::metadata(&folder) {
+                Ok(metadata) if metadata.is_dir() => {}
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                    return Err(FixtureError::new(folder.display().to_string(), "$", e.to_string()));
+                }
+                _ => continue,
             }
             let mut files = BTreeMap::new();
             let entries = std::fs::read_dir(&folder)

@@ -19,7 +19,16 @@ use vendor_emulator::{
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn main() {
+    // A start-up failure (a port in use, unreadable fixtures) is one line on stderr naming
+    // what failed and why, and exit code 1.
+    if let Err(error) = run().await {
+        eprintln!("vendor-emulator: error: {error:#}");
+        std::process::exit(1);
+    }
+}
+
+async fn run() -> anyhow::Result<()> {
     let matches = Cli::command().get_matches();
     let cli = Cli::from_arg_matches(&matches)?;
     match cli.command {

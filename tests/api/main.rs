@@ -16,6 +16,7 @@ mod propal_audit;
 mod propal_media_metrics;
 mod propal_resources;
 mod refusals;
+mod robustness;
 mod routing;
 mod secret_leaks;
 mod serve;

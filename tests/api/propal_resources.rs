@@ -650,3 +650,30 @@ async fn theme_missing_scope_is_403_with_the_exact_body_and_stores_nothing() {
     let r = app.propal(Method::GET, &no_read, "/v1/themes/not-a-uuid", None).await;
     assert_body(&r, StatusCode::FORBIDDEN, &forbidden("themes:read"));
 }
+
+/// Found by the Schemathesis fuzz: a PATCH without a body is an empty change (answered 200,
+/// nothing changed), so the document must not call its body required.
+#[tokio::test]
+async fn a_patch_without_a_body_changes_nothing_and_the_document_says_the_body_is_optional() {
+    let app = TestApp::new();
+    let (_, key) = app.propal_org(None).await;
+    let created =
+        app.propal(Method::POST, &key, "/v1/leads", Some(json!({"name": "Ada", "email": "ada@example.com"}))).await;
+    assert_status(&created, StatusCode::CREATED);
+    let id = created.json["id"].as_str().unwrap();
+
+    let patched = app.propal(Method::PATCH, &key, &format!("/v1/leads/{id}"), None).await;
+
+    assert_status(&patched, StatusCode::OK);
+    assert_eq!(patched.json["name"], "Ada");
+    assert_eq!(patched.json["email"], "ada@example.com");
+    let doc = app.get("/_emulator/openapi.json").await.json;
+    for path in
+        ["/propal/v1/leads/{id}", "/propal/v1/products/{id}", "/propal/v1/proposals/{id}", "/propal/v1/themes/{id}"]
+    {
+        let body = &doc["paths"][path]["patch"]["requestBody"];
+        assert!(body.is_object(), "{path}: {body}");
+        assert_ne!(body["required"], true, "{path}: {body}");
+    }
+    assert_eq!(doc["paths"]["/propal/v1/leads"]["post"]["requestBody"]["required"], true);
+}

@@ -26,7 +26,7 @@ use vendor_emulator::{harness::Emulator, journal::Filter};
 const BINARY: &str = env!("CARGO_BIN_EXE_vendor-emulator");
 
 /// The binary with no `EMULATOR_*` variables inherited from the environment running the tests.
-fn emulator_command() -> Command {
+pub(crate) fn emulator_command() -> Command {
     let mut command = Command::new(BINARY);
     for (name, _) in std::env::vars_os() {
         if name.to_string_lossy().starts_with("EMULATOR_") {
@@ -37,19 +37,19 @@ fn emulator_command() -> Command {
 }
 
 /// A started emulator; killed on drop if the test did not stop it.
-struct Running {
-    child: Arc<Mutex<Child>>,
+pub(crate) struct Running {
+    pub(crate) child: Arc<Mutex<Child>>,
     pid: String,
-    listening: Value,
+    pub(crate) listening: Value,
 }
 
 impl Running {
-    fn start(args: &[&str]) -> Self {
+    pub(crate) fn start(args: &[&str]) -> Self {
         Self::start_with(args, &[], Stdio::null())
     }
 
     /// With `EMULATOR_*` variables and a chosen stderr.
-    fn start_with(args: &[&str], env: &[(&str, &str)], stderr: Stdio) -> Self {
+    pub(crate) fn start_with(args: &[&str], env: &[(&str, &str)], stderr: Stdio) -> Self {
         let mut child = emulator_command()
             .args(args)
             .envs(env.iter().copied())
@@ -66,12 +66,12 @@ impl Running {
         Self { child: Arc::new(Mutex::new(child)), pid, listening }
     }
 
-    fn addr(&self) -> &str {
+    pub(crate) fn addr(&self) -> &str {
         self.listening["addr"].as_str().expect("addr")
     }
 
     /// Sends SIGTERM and waits (bounded) for the process to exit.
-    fn terminate(&mut self) -> ExitStatus {
+    pub(crate) fn terminate(&mut self) -> ExitStatus {
         let pid = self.pid.clone();
         let kill = Command::new("kill").args(["-TERM", &pid]).status().expect("kill runs");
         assert!(kill.success(), "kill -TERM {pid} failed");
@@ -103,11 +103,15 @@ impl Drop for Running {
     }
 }
 
-fn client() -> Client<HttpConnector, Body> {
+pub(crate) fn client() -> Client<HttpConnector, Body> {
     Client::builder(TokioExecutor::new()).build_http()
 }
 
-async fn get(client: &Client<HttpConnector, Body>, url: &str, headers: &[(&str, &str)]) -> (StatusCode, Value) {
+pub(crate) async fn get(
+    client: &Client<HttpConnector, Body>,
+    url: &str,
+    headers: &[(&str, &str)],
+) -> (StatusCode, Value) {
     let mut request = Request::get(url);
     for (name, value) in headers {
         request = request.header(*name, *value);
@@ -277,7 +281,7 @@ async fn pretty_logs_carry_no_colour_codes_when_stderr_is_not_a_terminal() {
 }
 
 /// Sends raw bytes on a fresh connection and reads the answer to its end.
-fn raw_exchange(addr: &str, request: &[u8]) -> String {
+pub(crate) fn raw_exchange(addr: &str, request: &[u8]) -> String {
     use std::io::{Read, Write};
     let mut stream = std::net::TcpStream::connect(addr).expect("connect");
     stream.set_read_timeout(Some(Duration::from_secs(5))).unwrap();

@@ -140,7 +140,7 @@ pub async fn get_lead(caller: Caller, PathId(id): PathId) -> Result<Json<Lead>, 
 
 /// Update a lead (docs: Update a lead).
 #[utoipa::path(patch, path = "/v1/leads/{id}", tag = "propal",
-    params(("id" = String, Path, description = "Lead UUID")), request_body = LeadChange,
+    params(("id" = String, Path, description = "Lead UUID")), request_body = Option<LeadChange>,
     responses((status = 200, description = "Updated lead", body = Lead), Refusals, Forbidden, NotFound, Invalid),
     security(("propal_key" = ["leads:write"])))]
 pub async fn update_lead(caller: Caller, PathId(id): PathId, body: Bytes) -> Result<Json<Lead>, PropalError> {

@@ -144,7 +144,7 @@ pub async fn get_product(caller: Caller, PathId(id): PathId) -> Result<Json<Prod
 
 /// Update a catalog product.
 #[utoipa::path(patch, path = "/v1/products/{id}", tag = "propal",
-    params(("id" = String, Path, description = "Product UUID")), request_body = ProductChange,
+    params(("id" = String, Path, description = "Product UUID")), request_body = Option<ProductChange>,
     responses((status = 200, description = "The product", body = Product), Refusals, Forbidden, NotFound, Invalid),
     security(("propal_key" = ["products:write"])))]
 pub async fn update_product(caller: Caller, PathId(id): PathId, body: Bytes) -> Result<Json<Product>, PropalError> {

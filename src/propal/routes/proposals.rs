@@ -235,7 +235,7 @@ pub async fn get_proposal(caller: Caller, PathId(id): PathId) -> Result<Json<Pro
 
 /// Update proposal metadata (docs).
 #[utoipa::path(patch, path = "/v1/proposals/{id}", tag = "propal",
-    params(("id" = String, Path, description = "Proposal UUID")), request_body = ProposalChange,
+    params(("id" = String, Path, description = "Proposal UUID")), request_body = Option<ProposalChange>,
     responses(
         (status = 200, description = "Proposal updated", body = ProposalView),
         Refusals, Forbidden,

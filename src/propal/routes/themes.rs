@@ -252,7 +252,7 @@ pub async fn get_theme(caller: Caller, PathId(id): PathId) -> Result<Json<Theme>
 
 /// Update a theme.
 #[utoipa::path(patch, path = "/v1/themes/{id}", tag = "propal",
-    params(("id" = String, Path, description = "Theme UUID")), request_body = ThemeChange,
+    params(("id" = String, Path, description = "Theme UUID")), request_body = Option<ThemeChange>,
     responses((status = 200, description = "The theme", body = Theme), Refusals, Forbidden, NotFound, Invalid),
     security(("propal_key" = ["themes:write"])))]
 pub async fn update_theme(caller: Caller, PathId(id): PathId, body: Bytes) -> Result<Json<Theme>, PropalError> {

@@ -1,7 +1,8 @@
 //! Webhook delivery to real receivers on 127.0.0.1: the signature checked by a
 //! verifier written from the docs, the envelope, the retry schedule on the emulator
 //! clock, a hanging receiver that never delays the API, disabled subscriptions and
-//! unsubscribed events, the documentation domains never contacted, and a thousand
+//! unsubscribed events, the documentation domains never contacted, a receiver that never
+//! answers timing out and retried without holding up the others, and a thousand
 //! events to a dead receiver staying bounded.
 
 use std::time::Duration;
@@ -166,6 +167,44 @@ async fn a_hanging_receiver_never_delays_an_api_answer() {
     assert_eq!(log["queued"], 1, "the second waits behind it, off the request path");
     let health = app.get("/_emulator/health").await;
     assert_eq!(health.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_receiver_that_never_answers_times_out_is_logged_failed_and_retried_while_others_are_served() {
+    // A real network timeout of 300 ms: the one wait of this test that is not on the emulator clock.
+    let app = TestApp::with_args(&["--portalio-webhook-timeout-ms", "300"]);
+    let (client, _) = dealer(&app).await;
+    let mut hanging = Receiver::hanging().await;
+    let mut answering = Receiver::answering(&[200, 200]).await;
+    let (silent, _) = subscribe(&app, &client, &hanging.url, "PersonModification").await;
+    let (served, _) = subscribe(&app, &client, &answering.url, "PersonModification").await;
+
+    let r = client.post_form(&app, "/public/people", "PartyType=Person&ContactType=Client&FirstName=Ann").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+
+    assert_eq!(hanging.next().await.json()["data"]["firstName"], "Ann", "the hanging receiver got the request");
+    assert_eq!(answering.next().await.json()["data"]["firstName"], "Ann", "the other subscription is not held up");
+    let log = deliveries_until(&app, &format!("?subscription_id={silent}"), |log| {
+        records(log).first().is_some_and(|d| d["state"] == "failed")
+    })
+    .await;
+    let record = &records(&log)[0];
+    assert_eq!(record["attempt"], 1);
+    assert_eq!(record["status"], Value::Null);
+    assert!(record["error"].as_str().unwrap().starts_with("timeout: "), "{record}");
+    assert_eq!(record["next_attempt_at"], "2026-04-06T00:23:19Z", "retried one minute later");
+    let delivered = deliveries(&app, &format!("?subscription_id={served}")).await;
+    assert_eq!(records(&delivered)[0]["state"], "delivered");
+
+    app.advance(60.0).await;
+    let retry = hanging.next().await;
+    assert_eq!(retry.json()["data"]["firstName"], "Ann", "the retry carries the same event");
+    let log = deliveries_until(&app, &format!("?subscription_id={silent}"), |log| {
+        records(log).first().is_some_and(|d| d["attempt"] == 2 && d["state"] == "failed")
+    })
+    .await;
+    assert_eq!(records(&log).len(), 2, "{log}");
+    assert!(!answering.has_more(), "the answering receiver got the event once");
 }
 
 #[tokio::test]
