@@ -9,7 +9,7 @@
 #         target/x86_64-unknown-linux-gnu/dist/vendor-emulator
 #     (needs no base image at all: air-gapped CI, machines that cannot pull; .ci/docker does this)
 #
-#   docker run --rm -p 8080-8083:8080-8083 vendor-emulator
+#   docker run --rm -p 8080-8083:8080-8083 -p 8443:8443 vendor-emulator
 #
 # The `prebuilt` stages come first so that the classic builder, which builds every
 # stage up to the target, never needs the Rust image for them.
@@ -32,15 +32,19 @@ COPY --chown=10001:10001 docker/run/ /run/vendor-emulator/
 # there to keep it across container recreation (`docker run -v emulator-data:/data …`).
 COPY --chown=10001:10001 docker/data/ /data/
 VOLUME ["/data"]
-# Main listener and the three dedicated vendor listeners (Portal.io, Propal, Holm).
+# Main listener, the three dedicated vendor listeners (Portal.io, Propal, Holm) and
+# HTTPS on every vendor's real host name; the CA that signs its certificate is kept
+# in /data/tls (its key mode 0600), so it is trusted once per volume.
 ENV EMULATOR_BIND=0.0.0.0:8080 \
     EMULATOR_PORTALIO_BIND=0.0.0.0:8081 \
     EMULATOR_PROPAL_BIND=0.0.0.0:8082 \
     EMULATOR_HOLM_BIND=0.0.0.0:8083 \
+    EMULATOR_TLS_BIND=0.0.0.0:8443 \
+    EMULATOR_TLS_CA_DIR=/data/tls \
     EMULATOR_RUN_FILE=/run/vendor-emulator/listening.json \
     EMULATOR_STATE_DIR=/data \
     EMULATOR_LOG_FORMAT=json
-EXPOSE 8080 8081 8082 8083
+EXPOSE 8080 8081 8082 8083 8443
 USER 10001:10001
 # The server writes its listening line to EMULATOR_RUN_FILE and /_emulator/health needs
 # no admin token, so the check finds the server whatever flags the container got.

@@ -1,18 +1,22 @@
 //! The client of the Compose example (`examples/compose.yaml`): a test suite's
-//! stand-in that calls each vendor by its **real host name** on the Compose network,
-//! as an integration would in production, with the emulator's fixture credentials.
+//! stand-in that calls each vendor at its **real `https://` base URL** on the Compose
+//! network, as an integration would in production, with the emulator's fixture
+//! credentials. Only two things differ from production: the network aliases resolve the
+//! vendors' host names to the emulator, and the client trusts the emulator's CA.
 //!
-//! - Propal: `GET http://api.propal.io:8080/v1/organization` with a `Bearer` key.
-//! - Holm: `POST http://portal-api.holmsecurity.com:8080/v1/auth/session` with the
+//! - Propal: `GET https://api.propal.io/v1/organization` with a `Bearer` key.
+//! - Holm: `POST https://portal-api.holmsecurity.com/v1/auth/session` with the
 //!   organization key and an API key, then `GET /v1/me` with `Authorization: Session`.
-//! - Portal.io: `GET http://sandbox.api.portal.io:8080/public/proposals`, signed with
+//! - Portal.io: `GET https://sandbox.api.portal.io/public/proposals`, signed with
 //!   HMAC-SHA256 as Portal.io's docs describe (the signer is written here, from the docs).
 //!
 //! Exit code 0 when every call answers 2xx. Names are resolved by a pure-Rust
 //! resolver (hickory, reading `/etc/resolv.conf` and `/etc/hosts`), so the binary runs
-//! statically linked in a `scratch` image. Settings: `EMULATOR_URL` (where to read the
-//! fixture credentials, default `http://vendor-emulator:8080`) and `VENDOR_PORT`
-//! (default 8080).
+//! statically linked in a `scratch` image. Settings: `EMULATOR_URL` (the main listener,
+//! where it reads the fixture credentials; default `http://vendor-emulator:8080`),
+//! `EMULATOR_CA_FILE` (the CA to trust, e.g. `ca.pem` of the emulator's `--tls-ca-dir` on a
+//! shared volume; when unset it is fetched from `EMULATOR_URL/_emulator/tls/ca.pem`),
+//! `VENDOR_PORT` (appended to the vendors' base URLs when set, e.g. `8443`).
 
 use std::{process::ExitCode, time::Duration};
 
@@ -26,14 +30,30 @@ type Outcome = Result<String, String>;
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
     let emulator = std::env::var("EMULATOR_URL").unwrap_or_else(|_| "http://vendor-emulator:8080".to_owned());
-    let port = std::env::var("VENDOR_PORT").unwrap_or_else(|_| "8080".to_owned());
-    let client = reqwest::Client::builder()
+    let port = std::env::var("VENDOR_PORT").map(|p| format!(":{p}")).unwrap_or_default();
+    let plain = reqwest::Client::builder()
         .hickory_dns(true)
         .connect_timeout(Duration::from_secs(5))
         .timeout(Duration::from_secs(10))
         .build()
         .expect("an HTTP client");
-    let credentials = match get_json(&client, &format!("{emulator}/_emulator/credentials")).await {
+    let ca = match trusted_ca(&plain, &emulator).await {
+        Ok(ca) => ca,
+        Err(problem) => {
+            eprintln!("the emulator's CA: {problem}");
+            return ExitCode::FAILURE;
+        }
+    };
+    // The vendors' clients: the emulator's CA is the only one trusted.
+    let client = reqwest::Client::builder()
+        .hickory_dns(true)
+        .tls_built_in_root_certs(false)
+        .add_root_certificate(ca)
+        .connect_timeout(Duration::from_secs(5))
+        .timeout(Duration::from_secs(10))
+        .build()
+        .expect("an HTTPS client");
+    let credentials = match get_json(&plain, &format!("{emulator}/_emulator/credentials")).await {
         Ok(credentials) => credentials,
         Err(problem) => {
             eprintln!("credentials: {problem}");
@@ -58,8 +78,23 @@ async fn main() -> ExitCode {
     if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS }
 }
 
+/// The CA to trust: `EMULATOR_CA_FILE`, else the one the emulator serves.
+async fn trusted_ca(plain: &reqwest::Client, emulator: &str) -> Result<reqwest::Certificate, String> {
+    let pem = if let Ok(path) = std::env::var("EMULATOR_CA_FILE") {
+        std::fs::read(&path).map_err(|e| format!("{path}: {e}"))?
+    } else {
+        let url = format!("{emulator}/_emulator/tls/ca.pem");
+        let response = plain.get(&url).send().await.map_err(|e| format!("{url}: {e}"))?;
+        if !response.status().is_success() {
+            return Err(format!("{url} answered {}", response.status()));
+        }
+        response.bytes().await.map_err(|e| format!("{url}: {e}"))?.to_vec()
+    };
+    reqwest::Certificate::from_pem(&pem).map_err(|e| format!("not a PEM certificate: {e}"))
+}
+
 async fn get_json(client: &reqwest::Client, url: &str) -> Result<Value, String> {
-    let response = client.get(url).send().await.map_err(|e| format!("{url}: {e}"))?;
+    let response = client.get(url).send().await.map_err(|e| format!("{url}: {}", chain(&e)))?;
     read(url, response).await
 }
 
@@ -71,6 +106,18 @@ async fn read(url: &str, response: reqwest::Response) -> Result<Value, String> {
         return Err(format!("{url} answered {status}: {text}"));
     }
     serde_json::from_str(&text).map_err(|e| format!("{url}: not JSON ({e}): {text}"))
+}
+
+/// An error and its causes (a TLS refusal says why only in its sources).
+fn chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
 }
 
 fn text<'a>(value: &'a Value, pointer: &str) -> Result<&'a str, String> {
@@ -86,8 +133,8 @@ async fn propal(client: &reqwest::Client, credentials: &Value, port: &str) -> Ou
         })
         .and_then(|k| k["key"].as_str())
         .ok_or("no active full-access Propal key")?;
-    let url = format!("http://api.propal.io:{port}/v1/organization");
-    let response = client.get(&url).bearer_auth(key).send().await.map_err(|e| format!("{url}: {e}"))?;
+    let url = format!("https://api.propal.io{port}/v1/organization");
+    let response = client.get(&url).bearer_auth(key).send().await.map_err(|e| format!("{url}: {}", chain(&e)))?;
     let organization = read(&url, response).await?;
     Ok(format!("organization {}", organization["name"]))
 }
@@ -106,10 +153,10 @@ async fn holm(client: &reqwest::Client, credentials: &Value, port: &str) -> Outc
             Some((org["organization_key"].as_str()?, key["api_key"].as_str()?))
         })
         .ok_or("no Holm key open to any origin")?;
-    let base = format!("http://portal-api.holmsecurity.com:{port}");
+    let base = format!("https://portal-api.holmsecurity.com{port}");
     let url = format!("{base}/v1/auth/session");
     let body = json!({ "organizer_key": organizer_key, "api_key": api_key });
-    let response = client.post(&url).json(&body).send().await.map_err(|e| format!("{url}: {e}"))?;
+    let response = client.post(&url).json(&body).send().await.map_err(|e| format!("{url}: {}", chain(&e)))?;
     let session = read(&url, response).await?;
     let token = text(&session, "/session_token")?;
     let url = format!("{base}/v1/me");
@@ -118,7 +165,7 @@ async fn holm(client: &reqwest::Client, credentials: &Value, port: &str) -> Outc
         .header("Authorization", format!("Session {token}"))
         .send()
         .await
-        .map_err(|e| format!("{url}: {e}"))?;
+        .map_err(|e| format!("{url}: {}", chain(&e)))?;
     let me = read(&url, response).await?;
     Ok(format!("session until {}, me: {}", session["expires_at"], me))
 }
@@ -134,7 +181,7 @@ async fn portalio(client: &reqwest::Client, credentials: &Value, port: &str) -> 
         .find(|user| user["email_verified"] == true && user["subscription_active"] == true)
         .and_then(|user| user["user_key"].as_str())
         .ok_or("no verified Portal.io user with an active subscription")?;
-    let url = format!("http://sandbox.api.portal.io:{port}/public/proposals");
+    let url = format!("https://sandbox.api.portal.io{port}/public/proposals");
     let date = httpdate::fmt_http_date(std::time::SystemTime::now());
     let signature = sign(secret, "GET", &url, "", &date, user_key);
     let response = client
@@ -146,7 +193,7 @@ async fn portalio(client: &reqwest::Client, credentials: &Value, port: &str) -> 
         .header("X-MSS-SIGNATURE", signature)
         .send()
         .await
-        .map_err(|e| format!("{url}: {e}"))?;
+        .map_err(|e| format!("{url}: {}", chain(&e)))?;
     let page = read(&url, response).await?;
     let listed = page.as_object().into_iter().flatten().find_map(|(_, v)| v.as_array()).map_or(0, Vec::len);
     Ok(format!("{listed} proposals on the first page"))

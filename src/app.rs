@@ -39,6 +39,10 @@ use crate::{
     propal::{self, PropalState},
     routing::{self, Dispatcher, Listener, MountedVendor},
     scheduler::Scheduler,
+    tls::{
+        certs::{Identity, Source, leaf_names},
+        listener::TlsListener,
+    },
     vendor::{EmulatedVendor, FrameError, VendorContext},
 };
 
@@ -102,6 +106,8 @@ pub struct AppState {
     pub faults: Faults,
     /// `--state-dir`, when given.
     pub state_dir: Option<StateDir>,
+    /// What the `--tls-bind` listener serves (generated only when it is asked for).
+    pub tls: Option<Arc<Identity>>,
 }
 
 impl AppState {
@@ -126,6 +132,7 @@ impl AppState {
         })?;
         debug_assert!(vendors.iter().map(|v| v.vendor()).eq(Vendor::ALL), "vendors are built in Vendor::ALL order");
         let state_dir = config.state_dir.as_deref().map(StateDir::new);
+        let tls = config.tls_bind.is_some().then(|| tls_identity(&config)).transpose()?.map(Arc::new);
         let state = Self {
             journal: Journal::new(config.journal_capacity),
             faults: Faults::new(clock.clone(), config.seed),
@@ -136,6 +143,7 @@ impl AppState {
             vendors: vendors.into(),
             docs: Arc::new(OnceLock::new()),
             state_dir,
+            tls,
         };
         if let Some(dir) = &state.state_dir {
             dir.load(&state)?;
@@ -184,6 +192,19 @@ impl AppState {
             ApiDocs::assemble(admin_doc, api_docs)
         })
     }
+}
+
+/// The TLS listener's certificate: `--tls-cert`, else a leaf from the local CA (kept in
+/// `--tls-ca-dir`, or generated now) for every vendor's real host names and every alias.
+fn tls_identity(config: &Config) -> anyhow::Result<Identity> {
+    let source = match (&config.tls_cert, &config.tls_key, &config.tls_ca_dir) {
+        (Some(cert), Some(key), _) => Source::Files { cert, key },
+        (_, _, Some(dir)) => Source::CaDir(dir),
+        _ => Source::Ephemeral,
+    };
+    let hosts = Vendor::ALL.iter().flat_map(|vendor| vendor.real_hosts().iter().map(|host| (*host).to_owned()));
+    let names = leaf_names(hosts.chain(config.host_aliases.iter().map(|alias| alias.host.clone())));
+    Identity::load(&source, &names)
 }
 
 /// The built application: its state and the routers of its listeners.
@@ -315,10 +336,11 @@ async fn peer_as_connect_info(mut request: Request) -> Request {
     request
 }
 
-/// The bound sockets: the main listener and any dedicated ones.
+/// The bound sockets: the main listener, any dedicated ones and the TLS one.
 pub struct Listeners {
     pub main: TcpListener,
     pub dedicated: Vec<(Vendor, TcpListener)>,
+    pub tls: Option<TcpListener>,
 }
 
 /// Binds the main listener and every dedicated one the config asks for.
@@ -331,7 +353,11 @@ pub async fn bind(config: &Config) -> anyhow::Result<Listeners> {
             dedicated.push((vendor, listener));
         }
     }
-    Ok(Listeners { main, dedicated })
+    let tls = match config.tls_bind {
+        Some(addr) => Some(TcpListener::bind(addr).await.with_context(|| format!("binding --tls-bind {addr}"))?),
+        None => None,
+    };
+    Ok(Listeners { main, dedicated, tls })
 }
 
 impl Listeners {
@@ -354,6 +380,9 @@ impl Listeners {
                 dedicated.insert(vendor.as_str().to_owned(), Value::from(listener.local_addr()?.to_string()));
             }
             line["dedicated"] = Value::Object(dedicated);
+        }
+        if let Some(tls) = &self.tls {
+            line["tls"] = Value::from(tls.local_addr()?.to_string());
         }
         Ok(line.to_string())
     }
@@ -424,6 +453,21 @@ pub async fn serve(
         let guarded = GuardedListener::new(listener, router.clone());
         let router = router.layer(middleware::map_request(peer_as_connect_info));
         servers.spawn(serve_listener(guarded, router, header_read_timeout, stop));
+    }
+    if let Some(listener) = listeners.tls {
+        let identity = app.state.tls.as_ref().context("--tls-bind without its certificate")?;
+        // The main listener's routing, every request marked as having come over TLS.
+        let router = app.router().layer(middleware::map_request(crate::tls::mark));
+        let tls = TlsListener::new(listener, identity.server_config()?, router.clone())?;
+        let router = router.layer(middleware::map_request(peer_as_connect_info));
+        let mut stop = stop_rx.clone();
+        servers.spawn(async move {
+            axum::serve(tls, router.into_make_service_with_connect_info::<Peer>())
+                .with_graceful_shutdown(async move {
+                    let _ = stop.wait_for(|stopped| *stopped).await;
+                })
+                .await
+        });
     }
     tokio::spawn(async move {
         shutdown.await;

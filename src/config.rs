@@ -29,6 +29,11 @@ pub enum Command {
         /// The health URL.
         #[arg(long, env = "EMULATOR_HEALTHCHECK_URL")]
         url: Option<String>,
+        /// Check the TLS listener instead: `https://localhost:<port>` of the address in
+        /// `--run-file`, else `--tls-bind`, trusting the emulator's CA (the one in
+        /// `--tls-ca-dir`, else the one the main listener serves) or `--tls-cert`.
+        #[arg(long)]
+        tls: bool,
     },
     /// Print the OpenAPI 3.1 document (the whole one, or one vendor's) and exit, for
     /// client generators and validators; no socket is opened.
@@ -37,9 +42,26 @@ pub enum Command {
         #[arg(long)]
         vendor: Option<Vendor>,
     },
+    /// TLS helpers for `--tls-bind`.
+    #[command(subcommand)]
+    Tls(TlsCommand),
     /// Print the canonical string and signature for a described request (for debugging a signer).
     #[command(subcommand)]
     Sign(crate::app::SignCommand),
+}
+
+/// `vendor-emulator tls …`.
+#[derive(Debug, Subcommand)]
+pub enum TlsCommand {
+    /// Print the CA certificate (PEM) that signs the TLS listener's certificate: the one
+    /// in `--tls-ca-dir` (created there when absent, so it can be trusted before the
+    /// first start), else the running server's (`GET /_emulator/tls/ca.pem`, found like
+    /// `healthcheck` finds it).
+    Ca {
+        /// The running server's main listener, e.g. `http://127.0.0.1:8080`.
+        #[arg(long)]
+        url: Option<String>,
+    },
 }
 
 /// How the server runs. `Config::for_tests()` gives the defaults without reading the process environment.
@@ -57,6 +79,21 @@ pub struct Config {
     /// A dedicated Holm listener serving at the root path.
     #[arg(long, env = "EMULATOR_HOLM_BIND")]
     pub holm_bind: Option<SocketAddr>,
+    /// An HTTPS listener routing like the main one (vendors by `Host`, `/_emulator` on
+    /// `localhost`), HTTP/2 and HTTP/1.1; its certificate covers the vendors' real host
+    /// names, every `--host-alias`, `localhost`, `127.0.0.1` and `::1`.
+    #[arg(long, env = "EMULATOR_TLS_BIND", global = true)]
+    pub tls_bind: Option<SocketAddr>,
+    /// Keep the local CA that signs the TLS certificate in DIR (`ca.pem`, `ca-key.pem`),
+    /// created when absent and reused at the next start, so it is trusted once.
+    #[arg(long, env = "EMULATOR_TLS_CA_DIR", global = true, conflicts_with = "tls_cert")]
+    pub tls_ca_dir: Option<PathBuf>,
+    /// Serve this PEM certificate chain on `--tls-bind` instead of one from the local CA.
+    #[arg(long, env = "EMULATOR_TLS_CERT", requires = "tls_key", global = true)]
+    pub tls_cert: Option<PathBuf>,
+    /// The PEM private key of `--tls-cert`.
+    #[arg(long, env = "EMULATOR_TLS_KEY", requires = "tls_cert", global = true)]
+    pub tls_key: Option<PathBuf>,
     /// Extra host names routed to a vendor, `HOST=VENDOR` (repeatable; comma-separated in the env variable).
     #[arg(long = "host-alias", env = "EMULATOR_HOST_ALIAS", value_delimiter = ',')]
     pub host_aliases: Vec<HostAlias>,

@@ -135,6 +135,11 @@ impl<IO> Guarded<IO> {
         let fault = ConnectionFault::default();
         Self { io, peer, router, head: Vec::new(), answered: false, writes: Writes::Through, fault }
     }
+
+    /// The connection's fault switch, for its [`Peer`].
+    pub fn fault(&self) -> ConnectionFault {
+        self.fault.clone()
+    }
 }
 
 /// A stream that can be closed abortively (a TCP RST on close).

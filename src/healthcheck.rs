@@ -3,6 +3,8 @@
 //!
 //! The health endpoint needs no admin token, and the server writes its listening
 //! line to `--run-file`, so the check finds a server started with any flags.
+//! `healthcheck --tls` checks the TLS listener the same way, trusting the emulator's CA;
+//! `vendor-emulator tls ca` fetches that CA from a running server.
 
 use std::{net::SocketAddr, path::Path, time::Duration};
 
@@ -12,13 +14,44 @@ use hyper_util::{client::legacy::Client, rt::TokioExecutor};
 
 /// `/_emulator/health` on the main listener; a bind to all interfaces is reached over loopback.
 pub fn default_url(bind: SocketAddr) -> String {
-    let host = match bind.ip() {
-        ip if ip.is_unspecified() && ip.is_ipv4() => "127.0.0.1".to_owned(),
-        ip if ip.is_unspecified() => "[::1]".to_owned(),
+    format!("{}/_emulator/health", base_url(bind))
+}
+
+/// `http://host:port` of a listener; a bind to all interfaces is reached over loopback.
+pub fn base_url(bind: SocketAddr) -> String {
+    let host = match reachable(bind).ip() {
         ip if ip.is_ipv6() => format!("[{ip}]"),
         ip => ip.to_string(),
     };
-    format!("http://{host}:{}/_emulator/health", bind.port())
+    format!("http://{host}:{}", bind.port())
+}
+
+/// The address to connect to for a bound address: loopback for all interfaces.
+fn reachable(bind: SocketAddr) -> SocketAddr {
+    match bind.ip() {
+        ip if ip.is_unspecified() && ip.is_ipv4() => SocketAddr::from(([127, 0, 0, 1], bind.port())),
+        ip if ip.is_unspecified() => SocketAddr::from((std::net::Ipv6Addr::LOCALHOST, bind.port())),
+        _ => bind,
+    }
+}
+
+/// The listening line a running server wrote to its run file, if any.
+fn written(run_file: Option<&Path>) -> Option<serde_json::Value> {
+    run_file
+        .and_then(|path| std::fs::read_to_string(path).ok())
+        .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
+}
+
+/// The main listener's address: an explicit bind, the one in the run file, else the configured one.
+pub fn main_addr(explicit_bind: Option<SocketAddr>, run_file: Option<&Path>, bind: SocketAddr) -> SocketAddr {
+    explicit_bind
+        .or_else(|| written(run_file).and_then(|line| line["addr"].as_str().and_then(|addr| addr.parse().ok())))
+        .unwrap_or(bind)
+}
+
+/// The TLS listener's address: the one in the run file, else `--tls-bind`.
+pub fn tls_addr(run_file: Option<&Path>, tls_bind: Option<SocketAddr>) -> Option<SocketAddr> {
+    written(run_file).and_then(|line| line["tls"].as_str().and_then(|addr| addr.parse().ok())).or(tls_bind)
 }
 
 /// Where to look for the server: an explicit URL, an explicit bind, the address a running
@@ -32,25 +65,72 @@ pub fn target_url(
     if let Some(url) = url {
         return url;
     }
-    if let Some(bind) = explicit_bind {
-        return default_url(bind);
-    }
-    let written = run_file
-        .and_then(|path| std::fs::read_to_string(path).ok())
-        .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
-        .and_then(|line| line["addr"].as_str().and_then(|addr| addr.parse().ok()));
-    default_url(written.unwrap_or(bind))
+    default_url(main_addr(explicit_bind, run_file, bind))
 }
 
 /// Calls `url` and returns the exit code.
 pub async fn run(url: &str) -> i32 {
-    match check(url).await {
+    exit_code(check(url).await)
+}
+
+/// Calls `/_emulator/health` on the TLS listener at `addr` as `https://localhost:<port>`,
+/// trusting only the PEM certificates in `trusted`, and returns the exit code.
+pub async fn run_tls(addr: SocketAddr, trusted: &str) -> i32 {
+    exit_code(check_tls(addr, trusted).await)
+}
+
+fn exit_code(result: Result<(), String>) -> i32 {
+    match result {
         Ok(()) => 0,
         Err(reason) => {
             eprintln!("unhealthy: {reason}");
             1
         }
     }
+}
+
+async fn check_tls(addr: SocketAddr, trusted: &str) -> Result<(), String> {
+    let url = format!("https://localhost:{}/_emulator/health", addr.port());
+    let roots = reqwest::Certificate::from_pem_bundle(trusted.as_bytes())
+        .map_err(|e| format!("the trusted certificates are not PEM: {e}"))?;
+    let mut builder = reqwest::Client::builder()
+        .tls_built_in_root_certs(false)
+        .resolve("localhost", reachable(addr))
+        .timeout(Duration::from_secs(5));
+    for root in roots {
+        builder = builder.add_root_certificate(root);
+    }
+    let client = builder.build().map_err(|e| format!("TLS client: {e}"))?;
+    let response = client.get(&url).send().await.map_err(|e| format!("{url}: {}", error_chain(&e)))?;
+    if response.status().is_success() { Ok(()) } else { Err(format!("{url} answered {}", response.status())) }
+}
+
+/// The emulator CA a running server serves at `{base}/_emulator/tls/ca.pem`.
+pub async fn fetch_ca(base: &str) -> Result<String, String> {
+    let url = format!("{}/_emulator/tls/ca.pem", base.trim_end_matches('/'));
+    let client = Client::builder(TokioExecutor::new()).build_http::<Body>();
+    let request = Request::get(&url).body(Body::empty()).map_err(|e| format!("bad url {url}: {e}"))?;
+    let response = tokio::time::timeout(Duration::from_secs(5), client.request(request))
+        .await
+        .map_err(|_| format!("{url} did not answer within 5 s"))?
+        .map_err(|e| format!("{url}: {e}"))?;
+    let status = response.status();
+    let body =
+        http_body_util::BodyExt::collect(response.into_body()).await.map_err(|e| format!("{url}: {e}"))?.to_bytes();
+    let text = String::from_utf8_lossy(&body).into_owned();
+    if status.is_success() { Ok(text) } else { Err(format!("{url} answered {status}: {text}")) }
+}
+
+/// An error and its causes, for a message that says why a TLS check failed.
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
 }
 
 async fn check(url: &str) -> Result<(), String> {

@@ -25,6 +25,7 @@
 //!   folder) and the OpenAPI documents assembled from the routers.
 //! - [`head_guard`]: answers the requests whose head hyper refuses (414, 431) in the vendor's shape.
 //! - [`healthcheck`]: the `vendor-emulator healthcheck` subcommand's client.
+//! - [`tls`]: `--tls-bind`: the HTTPS listener, the local CA and the certificates it issues.
 //! - [`harness`]: an emulator started in-process on an ephemeral port for Rust tests
 //!   ([`harness::Emulator`]); each vendor's typed credentials and tenants are in its
 //!   folder's `harness.rs`.
@@ -57,6 +58,7 @@ pub mod snapshot;
 pub mod store;
 #[cfg(test)]
 pub(crate) mod testing;
+pub mod tls;
 pub mod vendor;
 
 pub use app::{App, AppState, build_app};

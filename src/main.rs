@@ -8,7 +8,7 @@ use clap::{CommandFactory, FromArgMatches, parser::ValueSource};
 use tracing_subscriber::{fmt, layer::SubscriberExt, util::SubscriberInitExt};
 use vendor_emulator::{
     app,
-    config::{Cli, Command, Config, LogFormat},
+    config::{Cli, Command, Config, LogFormat, TlsCommand},
     healthcheck,
 };
 
@@ -32,14 +32,27 @@ async fn run() -> anyhow::Result<()> {
     let matches = Cli::command().get_matches();
     let cli = Cli::from_arg_matches(&matches)?;
     match cli.command {
-        Some(Command::Healthcheck { url }) => {
+        Some(Command::Healthcheck { url, tls }) => {
             let explicit_bind = matches
                 .subcommand_matches("healthcheck")
                 .filter(|m| m.value_source("bind") == Some(ValueSource::CommandLine))
                 .map(|_| cli.config.bind);
+            if tls {
+                std::process::exit(tls_healthcheck(&cli.config, explicit_bind).await);
+            }
             let url = healthcheck::target_url(url, explicit_bind, cli.config.run_file.as_deref(), cli.config.bind);
             std::process::exit(healthcheck::run(&url).await);
         }
+        Some(Command::Tls(TlsCommand::Ca { url })) => match ca_pem(&cli.config, url).await {
+            Ok(pem) => {
+                write!(std::io::stdout().lock(), "{pem}")?;
+                return Ok(());
+            }
+            Err(problem) => {
+                eprintln!("{problem}");
+                std::process::exit(1);
+            }
+        },
         Some(Command::Openapi { vendor }) => {
             let app = vendor_emulator::build_app(cli.config)?;
             let document = app.state.docs().document(vendor);
@@ -80,6 +93,40 @@ async fn run() -> anyhow::Result<()> {
     }
     tracing::info!("stopped");
     Ok(())
+}
+
+/// `healthcheck --tls`: the TLS listener's health, trusting the emulator's CA or `--tls-cert`.
+async fn tls_healthcheck(config: &Config, explicit_bind: Option<std::net::SocketAddr>) -> i32 {
+    let Some(addr) = healthcheck::tls_addr(config.run_file.as_deref(), config.tls_bind) else {
+        eprintln!("unhealthy: no TLS listener: give --tls-bind or --run-file");
+        return 1;
+    };
+    let trusted = if let Some(cert) = &config.tls_cert {
+        std::fs::read_to_string(cert).map_err(|e| format!("--tls-cert {}: {e}", cert.display()))
+    } else {
+        let main = healthcheck::main_addr(explicit_bind, config.run_file.as_deref(), config.bind);
+        ca_pem(config, Some(healthcheck::base_url(main))).await
+    };
+    match trusted {
+        Ok(trusted) => healthcheck::run_tls(addr, &trusted).await,
+        Err(problem) => {
+            eprintln!("unhealthy: {problem}");
+            1
+        }
+    }
+}
+
+/// The emulator CA: the one kept in `--tls-ca-dir` (created when absent), else the running
+/// server's, fetched from `url` or the main listener found like `healthcheck` finds it.
+async fn ca_pem(config: &Config, url: Option<String>) -> Result<String, String> {
+    if let Some(dir) = &config.tls_ca_dir {
+        let ca = vendor_emulator::tls::certs::LocalCa::open_or_create(dir).map_err(|e| format!("{e:#}"))?;
+        return Ok(ca.cert_pem().to_owned());
+    }
+    let base = url.unwrap_or_else(|| {
+        healthcheck::base_url(healthcheck::main_addr(None, config.run_file.as_deref(), config.bind))
+    });
+    healthcheck::fetch_ca(&base).await
 }
 
 /// Writes the listening line whole (a temporary file renamed into place), so a

@@ -32,6 +32,7 @@ use crate::{
     faults::Faults,
     head_guard::HeadRefused,
     journal::Denial,
+    tls::OverTls,
     vendor::{EmulatedVendor, FrameError},
 };
 
@@ -45,16 +46,18 @@ pub struct Mount {
     pub original_uri: Uri,
     /// `--max-body-bytes`, for a vendor that checks body sizes itself.
     pub max_body_bytes: usize,
+    /// The scheme of the connection: `https` on the TLS listener, else `http`.
+    pub scheme: &'static str,
 }
 
 impl Mount {
     /// `scheme://host[:port]` + prefix as the client addressed us: `X-Forwarded-Proto`
-    /// and `X-Forwarded-Host` when present, else `http` and `Host`.
+    /// and `X-Forwarded-Host` when present, else the connection's scheme and `Host`.
     pub fn public_base(&self, headers: &HeaderMap) -> String {
         let forwarded = |name: &str| {
             headers.get(name).and_then(|v| v.to_str().ok()).and_then(|v| v.split(',').next()).map(str::trim)
         };
-        let scheme = forwarded("x-forwarded-proto").unwrap_or("http");
+        let scheme = forwarded("x-forwarded-proto").unwrap_or(self.scheme);
         let host = forwarded("x-forwarded-host")
             .or_else(|| headers.get(header::HOST).and_then(|v| v.to_str().ok()))
             .or_else(|| self.original_uri.authority().map(axum::http::uri::Authority::as_str))
@@ -178,7 +181,9 @@ impl Dispatcher {
         if !prefix.is_empty() {
             *request.uri_mut() = strip_prefix(&original_uri, prefix);
         }
-        request.extensions_mut().insert(Mount { vendor, prefix, original_uri, max_body_bytes: self.max_body_bytes });
+        let scheme = OverTls::scheme(request.extensions().get::<OverTls>());
+        let max_body_bytes = self.max_body_bytes;
+        request.extensions_mut().insert(Mount { vendor, prefix, original_uri, max_body_bytes, scheme });
         let fired = self
             .faults
             .check(vendor, request.method(), request.uri().path(), || mounted.vendor.tenant(request.headers()));
@@ -265,6 +270,7 @@ mod tests {
             prefix: "/propal",
             original_uri: "/propal/v1".parse().unwrap(),
             max_body_bytes: 1024,
+            scheme: "http",
         };
         let mut headers = HeaderMap::new();
         headers.insert("host", "localhost:8080".parse().unwrap());
@@ -272,6 +278,22 @@ mod tests {
         headers.insert("x-forwarded-proto", "https".parse().unwrap());
         headers.insert("x-forwarded-host", "emu.example".parse().unwrap());
         assert_eq!(mount.public_base(&headers), "https://emu.example/propal");
+    }
+
+    #[test]
+    fn public_base_takes_the_connections_scheme_unless_forwarded() {
+        let mount = Mount {
+            vendor: Vendor::Portalio,
+            prefix: "",
+            original_uri: "https://sandbox.api.portal.io:8443/public/users".parse().unwrap(),
+            max_body_bytes: 1024,
+            scheme: "https",
+        };
+        // HTTP/2 sends no Host header: the authority comes from the URI.
+        assert_eq!(mount.public_base(&HeaderMap::new()), "https://sandbox.api.portal.io:8443");
+        let mut headers = HeaderMap::new();
+        headers.insert("x-forwarded-proto", "http".parse().unwrap());
+        assert_eq!(mount.public_base(&headers), "http://sandbox.api.portal.io:8443");
     }
 }
 
@@ -298,7 +320,7 @@ mod proptests {
                     headers.insert(name, value);
                 }
             }
-            let mount = Mount { vendor: Vendor::Portalio, prefix, original_uri: Uri::from_static("/x"), max_body_bytes: 1 };
+            let mount = Mount { vendor: Vendor::Portalio, prefix, original_uri: Uri::from_static("/x"), max_body_bytes: 1, scheme: "http" };
             let base = mount.public_base(&headers);
             prop_assert!(base.contains("://"), "{}", base);
             prop_assert!(base.ends_with(prefix), "{}", base);

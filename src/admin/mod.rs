@@ -12,6 +12,7 @@ mod journal;
 pub mod openapi;
 mod reset;
 mod state;
+mod tls;
 pub mod ui;
 
 use std::sync::Arc;
@@ -47,6 +48,7 @@ pub fn router(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
         .routes(routes!(ui::panels::get_panels))
         .routes(routes!(openapi::get_openapi))
         .routes(routes!(openapi::get_vendor_openapi))
+        .routes(routes!(tls::get_ca_pem))
         .with_state(state.clone());
     // A state document may be large; every other control-plane body keeps axum's default limit.
     let state_routes = OpenApiRouter::new()
@@ -100,9 +102,9 @@ async fn rejections_as_json(request: Request, next: Next) -> Response {
 }
 
 /// The control-plane paths that answer without the admin token: liveness, so a health
-/// check needs no secret, and the monitor page, which holds no data and asks for the
-/// token before it reads any.
-pub const OPEN_PATHS: &[&str] = &["/_emulator/health", "/_emulator/ui"];
+/// check needs no secret, the monitor page, which holds no data and asks for the
+/// token before it reads any, and the TLS CA certificate, which is public.
+pub const OPEN_PATHS: &[&str] = &["/_emulator/health", "/_emulator/ui", "/_emulator/tls/ca.pem"];
 
 /// Refuses every control-plane call without the admin token, when one is configured.
 async fn require_admin_token(State(state): State<AppState>, request: Request, next: Next) -> Response {

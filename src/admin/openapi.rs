@@ -14,7 +14,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use axum::{
-    Json,
+    Extension, Json,
     extract::{Path, State},
     http::{HeaderMap, header},
 };
@@ -27,7 +27,7 @@ use utoipa::openapi::{
 };
 
 use super::error::{EmulatorError, EmulatorErrorBody};
-use crate::{Vendor, app::AppState};
+use crate::{Vendor, app::AppState, tls::OverTls};
 
 /// The name of the admin token's security scheme.
 pub const ADMIN_TOKEN: &str = "admin_token";
@@ -215,6 +215,7 @@ pub async fn get_openapi(State(state): State<AppState>) -> Json<Value> {
 pub async fn get_vendor_openapi(
     State(state): State<AppState>,
     Path(document): Path<String>,
+    over_tls: Option<Extension<OverTls>>,
     headers: HeaderMap,
 ) -> Result<Json<Value>, EmulatorError> {
     let vendor: Vendor = document
@@ -222,6 +223,7 @@ pub async fn get_vendor_openapi(
         .ok_or_else(|| EmulatorError::NotFound(format!("no document {document}: ask for <vendor>.json")))?
         .parse()
         .map_err(EmulatorError::NotFound)?;
-    let base = headers.get(header::HOST).and_then(|v| v.to_str().ok()).map(|host| format!("http://{host}"));
+    let scheme = OverTls::scheme(over_tls.as_deref());
+    let base = headers.get(header::HOST).and_then(|v| v.to_str().ok()).map(|host| format!("{scheme}://{host}"));
     Ok(Json(state.docs().document_at(Some(vendor), base.as_deref().unwrap_or_default())))
 }

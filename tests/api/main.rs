@@ -21,3 +21,4 @@ mod routing;
 mod secret_leaks;
 mod serve;
 mod state;
+mod tls;

@@ -121,7 +121,7 @@ async fn the_whole_document_declares_its_security_schemes_and_guards_the_control
             if path.starts_with("/_emulator") {
                 let security = operation["security"].as_array().expect("control-plane security");
                 let guarded = security.iter().any(|s| s.get("admin_token").is_some());
-                let open = ["/_emulator/health", "/_emulator/ui"].contains(&path.as_str());
+                let open = ["/_emulator/health", "/_emulator/ui", "/_emulator/tls/ca.pem"].contains(&path.as_str());
                 assert_eq!(guarded, !open, "{method} {path}: {security:?}");
             }
         }

@@ -5,7 +5,7 @@
 //! knowing which vendor it is looking at.
 
 use axum::{
-    Json,
+    Extension, Json,
     extract::State,
     http::{HeaderMap, header},
 };
@@ -13,7 +13,7 @@ use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use crate::{Vendor, app::AppState};
+use crate::{Vendor, app::AppState, tls::OverTls};
 
 /// One vendor's panels.
 #[derive(Clone, Debug, Default, Serialize, ToSchema)]
@@ -108,8 +108,12 @@ pub struct VendorPanels {
 /// The monitor page's panels: examples, tenants, sessions, deliveries, per vendor.
 #[utoipa::path(get, path = "/_emulator/ui/panels", tag = "control plane",
     responses((status = 200, description = "Each vendor's tables and example requests", body = AllPanels)))]
-pub async fn get_panels(State(state): State<AppState>, headers: HeaderMap) -> Json<AllPanels> {
-    let base_url = base_url(&headers, &state);
+pub async fn get_panels(
+    State(state): State<AppState>,
+    over_tls: Option<Extension<OverTls>>,
+    headers: HeaderMap,
+) -> Json<AllPanels> {
+    let base_url = base_url(&headers, &state, OverTls::scheme(over_tls.as_deref()));
     let vendors = state
         .vendors
         .iter()
@@ -123,14 +127,14 @@ pub async fn get_panels(State(state): State<AppState>, headers: HeaderMap) -> Js
     Json(AllPanels { base_url, vendors })
 }
 
-/// `http://<Host>` as the browser addressed the emulator, else the bound address.
-fn base_url(headers: &HeaderMap, state: &AppState) -> String {
+/// `http://<Host>` (`https` over TLS) as the browser addressed the emulator, else the bound address.
+fn base_url(headers: &HeaderMap, state: &AppState, scheme: &str) -> String {
     let host = headers
         .get(header::HOST)
         .and_then(|v| v.to_str().ok())
         .filter(|h| !h.is_empty() && h.chars().all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c)))
         .map_or_else(|| state.config.bind.to_string(), str::to_owned);
-    format!("http://{host}")
+    format!("{scheme}://{host}")
 }
 
 /// Quotes a word for a POSIX shell: `'…'` with every `'` written `'\''`.
