@@ -166,19 +166,19 @@ async fn a_vendor_document_points_its_servers_at_the_vendors_prefix_on_this_emul
 }
 
 /// Every `"$ref"` string in `node`, with the JSON pointer of where it sits.
-fn references<'a>(node: &'a Value, at: String, found: &mut Vec<(String, &'a str)>) {
+fn references<'a>(node: &'a Value, at: &str, found: &mut Vec<(String, &'a str)>) {
     match node {
         Value::Object(map) => {
             for (key, value) in map {
                 match (key.as_str(), value) {
-                    ("$ref", Value::String(target)) => found.push((at.clone(), target)),
-                    _ => references(value, format!("{at}/{key}"), found),
+                    ("$ref", Value::String(target)) => found.push((at.to_owned(), target)),
+                    _ => references(value, &format!("{at}/{key}"), found),
                 }
             }
         }
         Value::Array(items) => {
             for (i, item) in items.iter().enumerate() {
-                references(item, format!("{at}/{i}"), found);
+                references(item, &format!("{at}/{i}"), found);
             }
         }
         _ => {}
@@ -198,7 +198,7 @@ async fn every_reference_in_every_document_names_a_component_it_carries() {
         let r = app.get(url).await;
         assert_eq!(r.status, StatusCode::OK, "{url}: {}", r.text);
         let mut found = Vec::new();
-        references(&r.json, String::new(), &mut found);
+        references(&r.json, "", &mut found);
         assert!(!found.is_empty(), "{url} has references");
         let dangling: Vec<_> = found
             .iter()
