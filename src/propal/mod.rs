@@ -24,6 +24,7 @@ pub mod limits;
 pub mod model;
 mod monitor;
 pub mod pagination;
+pub mod records;
 mod routes;
 pub mod snapshot;
 pub mod state;

@@ -17,6 +17,7 @@ use uuid::Uuid;
 use super::{
     error::{Detail, PropalError},
     input::query_value,
+    records::{Ordered, Records},
 };
 
 /// Documented: default page size.
@@ -44,6 +45,15 @@ pub struct PageRequest {
 }
 
 impl PageRequest {
+    /// Where the page starts: after the creation instant and id of the cursor's item
+    /// (`known` gives the creation instant of any id this list ever held, deleted ones
+    /// too, so a cursor resumes in place); an id it does not know is `Invalid cursor`.
+    pub fn start(&self, known: impl Fn(Uuid) -> Option<Timestamp>) -> Result<Option<(Timestamp, Uuid)>, PropalError> {
+        let Some(after) = self.after else { return Ok(None) };
+        let at = known(after).ok_or_else(|| PropalError::validation(vec![Detail::new("after", "Invalid cursor")]))?;
+        Ok(Some((at, after)))
+    }
+
     pub fn from_query(pairs: &[(String, String)]) -> Result<Self, PropalError> {
         let mut details = Vec::new();
         let limit = match query_value(pairs, "limit") {
@@ -165,38 +175,47 @@ pub struct Pagination {
     pub total_count: usize,
 }
 
-/// One page of `rows` (each with its id and creation instant), rendered by `render`.
-/// `known` gives the creation instant of any id this list ever held (deleted ones
-/// too), so a cursor resumes in place; an id it does not know is `Invalid cursor`.
+/// One page of `records`: those `filter` keeps (all without one), newest first,
+/// after the cursor, rendered by `render`.
 ///
-/// Linear in the rows: only the page (and the row after it, which says whether more
-/// follow) is sorted, not the whole list (`bench/run` measures lists of 100,000).
-pub fn page<T, W>(
-    mut rows: Vec<(Uuid, Timestamp, T)>,
+/// Reads only the rows the page shows (and the one after it, which says whether more
+/// follow) when there is no filter; a filter is applied to the whole list once, for
+/// `total_count` (`bench/run` measures lists of 100,000).
+pub fn page<R: Ordered, W>(
+    records: &Records<R>,
+    filter: Option<impl Fn(&R) -> bool>,
     request: PageRequest,
     known: impl Fn(Uuid) -> Option<Timestamp>,
-    render: impl Fn(&T) -> W,
+    render: impl Fn(&R) -> W,
 ) -> Result<Page<W>, PropalError> {
-    let total_count = rows.len();
-    if let Some(after) = request.after {
-        let Some(at) = known(after) else {
-            return Err(PropalError::validation(vec![Detail::new("after", "Invalid cursor")]));
-        };
-        rows.retain(|(id, created, _)| (*created, *id) < (at, after));
-    }
-    let newest_first = |a: &(Uuid, Timestamp, T), b: &(Uuid, Timestamp, T)| (b.1, b.0).cmp(&(a.1, a.0));
-    crate::paging::sort_first(&mut rows, request.limit.saturating_add(1), newest_first);
-    let has_more = rows.len() > request.limit;
-    rows.truncate(request.limit);
-    let data = rows.iter().map(|(_, _, row)| render(row)).collect();
-    let next_cursor = if has_more { rows.last().map(|(id, _, _)| cursor(*id)) } else { None };
-    Ok(Page { data, pagination: Pagination { has_more, next_cursor, total_count } })
+    let start = request.start(known)?;
+    let rows = records.newest_first(start);
+    Ok(match filter {
+        None => page_of(rows, records.len(), request.limit, render),
+        Some(keep) => {
+            page_of(rows.filter(|r| keep(r)), records.values().filter(|r| keep(r)).count(), request.limit, render)
+        }
+    })
+}
+
+/// The page of `rows` (already newest first, after the cursor) of a list of
+/// `total_count` items.
+pub fn page_of<'a, R: Ordered + 'a, W>(
+    rows: impl Iterator<Item = &'a R>,
+    total_count: usize,
+    limit: usize,
+    render: impl Fn(&R) -> W,
+) -> Page<W> {
+    let mut rows = rows.take(limit.saturating_add(1)).collect::<Vec<_>>();
+    let has_more = rows.len() > limit;
+    rows.truncate(limit);
+    let data = rows.iter().map(|row| render(row)).collect();
+    let next_cursor = if has_more { rows.last().map(|row| cursor(row.id())) } else { None };
+    Page { data, pagination: Pagination { has_more, next_cursor, total_count } }
 }
 
 #[cfg(test)]
 mod tests {
-    use std::collections::HashMap;
-
     use super::*;
 
     fn pairs(q: &str) -> Vec<(String, String)> {
@@ -243,56 +262,66 @@ mod tests {
         assert!((js_number("5.") - 5.0).abs() < f64::EPSILON);
     }
 
-    #[test]
-    fn partial_selection_gives_the_order_of_a_full_sort() {
-        let base = Timestamp::from_second(1_700_000_000).unwrap();
-        // Shuffled instants with ties (broken by id), walked 7 at a time.
-        let rows: Vec<(Uuid, Timestamp, u128)> = (0..100u128)
-            .map(|i| {
-                let at = base + jiff::SignedDuration::from_secs(i64::try_from((i * 37) % 41).unwrap());
-                (Uuid::from_u128(i + 1), at, i)
-            })
-            .collect();
-        let mut expected = rows.clone();
-        expected.sort_by_key(|row| std::cmp::Reverse((row.1, row.0)));
-        let known: HashMap<Uuid, Timestamp> = rows.iter().map(|r| (r.0, r.1)).collect();
+    /// A stored row for the tests: id, creation instant, and a payload to render.
+    #[derive(Clone, Copy, Debug)]
+    struct Row(Uuid, Timestamp, u128);
+
+    impl Ordered for Row {
+        fn id(&self) -> Uuid {
+            self.0
+        }
+        fn created_at(&self) -> Timestamp {
+            self.1
+        }
+    }
+
+    /// Every page of `records` (`limit` a page, through the cursors), payloads in order.
+    fn walk(records: &Records<Row>, filter: Option<fn(&Row) -> bool>, limit: usize, total: usize) -> Vec<u128> {
         let (mut seen, mut after) = (Vec::new(), None);
         loop {
-            let page =
-                page(rows.clone(), PageRequest { limit: 7, after }, |id| known.get(&id).copied(), |r| *r).unwrap();
-            assert_eq!(page.pagination.total_count, 100);
+            let known = |id| records.get(&id).map(|r: &Row| r.1);
+            let page = page(records, filter, PageRequest { limit, after }, known, |r| r.2).unwrap();
+            assert_eq!(page.pagination.total_count, total);
+            assert!(page.data.len() <= limit);
             seen.extend(page.data);
             let Some(next) = page.pagination.next_cursor else { break };
             after = PageRequest::from_query(&pairs(&format!("after={next}"))).unwrap().after;
         }
-        assert_eq!(seen, expected.iter().map(|r| r.2).collect::<Vec<_>>());
+        seen
     }
 
     #[test]
-    fn pages_walk_every_row_once_newest_first() {
+    fn pages_walk_every_row_once_in_the_order_of_a_full_sort() {
         let base = Timestamp::from_second(1_700_000_000).unwrap();
-        let mut known = HashMap::new();
-        let rows: Vec<(Uuid, Timestamp, u32)> = (0..7u32)
+        // Shuffled instants with ties (broken by id), walked 7 at a time.
+        let rows: Vec<Row> = (0..100u128)
             .map(|i| {
-                let id = Uuid::from_u128(u128::from(i) + 1);
-                let at = base + jiff::SignedDuration::from_secs(i64::from(i / 2));
-                known.insert(id, at);
-                (id, at, i)
+                let at = base + jiff::SignedDuration::from_secs(i64::try_from((i * 37) % 41).unwrap());
+                Row(Uuid::from_u128(i + 1), at, i)
             })
             .collect();
-        let mut seen = Vec::new();
-        let mut after = None;
-        loop {
-            let page =
-                page(rows.clone(), PageRequest { limit: 3, after }, |id| known.get(&id).copied(), |r| *r).unwrap();
-            assert_eq!(page.pagination.total_count, 7);
-            seen.extend(page.data);
-            match page.pagination.next_cursor.as_deref() {
-                Some(c) => after = PageRequest::from_query(&pairs(&format!("after={c}"))).unwrap().after,
-                None => break,
-            }
+        let mut records = Records::default();
+        for row in &rows {
+            records.insert(*row);
         }
-        assert_eq!(seen, vec![6, 5, 4, 3, 2, 1, 0]);
+        let mut expected = rows.clone();
+        expected.sort_by_key(|row| std::cmp::Reverse((row.1, row.0)));
+
+        assert_eq!(walk(&records, None, 7, 100), expected.iter().map(|r| r.2).collect::<Vec<_>>());
+        let even: fn(&Row) -> bool = |r| r.2 % 2 == 0;
+        let evens: Vec<u128> = expected.iter().filter(|r| even(r)).map(|r| r.2).collect();
+        assert_eq!(walk(&records, Some(even), 7, 50), evens);
+        assert_eq!(walk(&records, None, 100, 100).len(), 100, "one full page, no cursor");
+    }
+
+    #[test]
+    fn a_cursor_naming_no_row_this_list_held_is_invalid() {
+        let mut records = Records::default();
+        records.insert(Row(Uuid::from_u128(1), Timestamp::UNIX_EPOCH, 1));
+        let request = PageRequest { limit: 3, after: Some(Uuid::from_u128(9)) };
+        let refused = page(&records, None::<fn(&Row) -> bool>, request, |_| None, |r| r.2).unwrap_err();
+        assert_eq!(refused.status(), axum::http::StatusCode::BAD_REQUEST);
+        assert_eq!(refused.message(), "The field 'after' is invalid: Invalid cursor");
     }
 }
 

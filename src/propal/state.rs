@@ -7,7 +7,7 @@
 //! revocation, expiry, last use) behind its own mutex.
 
 use std::{
-    collections::{BTreeMap, BTreeSet, HashMap},
+    collections::{BTreeSet, HashMap},
     sync::{Arc, Mutex, MutexGuard},
 };
 
@@ -26,6 +26,7 @@ use super::{
         ApiKeyFixture, Lead, MediaFile, Member, OrganizationRecord, Owned, Product, Proposal, RawKeyFixture, Template,
         Theme, millis, ms,
     },
+    records::{Ordered, Records},
 };
 use crate::{
     Vendor,
@@ -89,12 +90,12 @@ pub struct Org {
 /// Everything an organization owns.
 #[derive(Debug, Default)]
 pub struct OrgData {
-    pub proposals: BTreeMap<Uuid, Proposal>,
-    pub leads: BTreeMap<Uuid, Lead>,
-    pub products: BTreeMap<Uuid, Product>,
-    pub templates: BTreeMap<Uuid, Template>,
-    pub themes: BTreeMap<Uuid, Theme>,
-    pub media: BTreeMap<Uuid, MediaFile>,
+    pub proposals: Records<Proposal>,
+    pub leads: Records<Lead>,
+    pub products: Records<Product>,
+    pub templates: Records<Template>,
+    pub themes: Records<Theme>,
+    pub media: Records<MediaFile>,
     /// Signed upload tokens (SHA-256 hex) → media id and expiry.
     pub uploads: HashMap<String, (Uuid, Timestamp)>,
     /// The kind and creation instant of every id this organization ever listed,
@@ -104,15 +105,13 @@ pub struct OrgData {
 }
 
 /// A kind of record an organization owns: where it is kept and its 404 text.
-pub trait Record: Sized {
+pub trait Record: Ordered + Sized {
     /// Propal's 404 message for it, e.g. `Lead not found.`.
     const NOT_FOUND: &'static str;
     /// What the explain detail calls it.
     const NOUN: &'static str;
-    fn all(data: &OrgData) -> &BTreeMap<Uuid, Self>;
-    fn all_mut(data: &mut OrgData) -> &mut BTreeMap<Uuid, Self>;
-    fn id(&self) -> Uuid;
-    fn created_at(&self) -> Timestamp;
+    fn all(data: &OrgData) -> &Records<Self>;
+    fn all_mut(data: &mut OrgData) -> &mut Records<Self>;
 
     /// The 404 for an id this organization does not have.
     fn missing(id: Uuid) -> PropalError {
@@ -125,12 +124,14 @@ macro_rules! records {
         impl Record for $record {
             const NOT_FOUND: &'static str = $not_found;
             const NOUN: &'static str = $noun;
-            fn all(data: &OrgData) -> &BTreeMap<Uuid, Self> {
+            fn all(data: &OrgData) -> &Records<Self> {
                 &data.$field
             }
-            fn all_mut(data: &mut OrgData) -> &mut BTreeMap<Uuid, Self> {
+            fn all_mut(data: &mut OrgData) -> &mut Records<Self> {
                 &mut data.$field
             }
+        }
+        impl Ordered for $record {
             fn id(&self) -> Uuid {
                 self.id
             }
@@ -163,7 +164,7 @@ impl OrgData {
     /// Stores a record, remembering its creation instant for cursors.
     pub fn add<R: Record>(&mut self, record: R) {
         self.created_at_of.insert(record.id(), (R::NOUN, record.created_at()));
-        R::all_mut(self).insert(record.id(), record);
+        R::all_mut(self).insert(record);
     }
 
     /// When the `R` with this id was made, if this organization ever had it (for cursors).

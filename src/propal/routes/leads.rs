@@ -74,13 +74,8 @@ pub async fn list_leads(caller: Caller, RawQuery(query): RawQuery) -> Result<Jso
     let request = PageRequest::from_query(&pairs)?;
     let search = query_value(&pairs, "search").map(str::to_lowercase).filter(|s| !s.is_empty());
     let data = caller.org.data();
-    let rows = data
-        .leads
-        .values()
-        .filter(|lead| search.as_deref().is_none_or(|needle| matches_search(lead, needle)))
-        .map(|lead| (lead.id, lead.created_at, lead))
-        .collect();
-    Ok(Json(page(rows, request, |id| data.created_at::<Lead>(id), |lead| (*lead).clone())?))
+    let filter = search.as_deref().map(|needle| move |lead: &Lead| matches_search(lead, needle));
+    Ok(Json(page(&data.leads, filter, request, |id| data.created_at::<Lead>(id), Lead::clone)?))
 }
 
 /// Create a lead.

@@ -234,13 +234,8 @@ pub async fn list_media_files(caller: Caller, RawQuery(query): RawQuery) -> Resu
     let request = PageRequest::from_query(&pairs)?;
     let folder = query_value(&pairs, "folder").filter(|f| !f.is_empty());
     let data = caller.org.data();
-    let rows = data
-        .media
-        .values()
-        .filter(|media| folder.is_none_or(|folder| media.folder.as_deref() == Some(folder)))
-        .map(|media| (media.id, media.created_at, media))
-        .collect();
-    Ok(Json(page(rows, request, |id| data.created_at::<MediaFile>(id), |media| (*media).clone())?))
+    let filter = folder.map(|folder| move |media: &MediaFile| media.folder.as_deref() == Some(folder));
+    Ok(Json(page(&data.media, filter, request, |id| data.created_at::<MediaFile>(id), MediaFile::clone)?))
 }
 
 /// Delete a media file; a pending upload URL of it stops working too.

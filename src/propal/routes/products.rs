@@ -91,13 +91,8 @@ pub async fn list_products(caller: Caller, RawQuery(query): RawQuery) -> Result<
     let request = PageRequest::from_query(&pairs)?;
     let search = query_value(&pairs, "search").map(str::to_lowercase).filter(|s| !s.is_empty());
     let data = caller.org.data();
-    let rows = data
-        .products
-        .values()
-        .filter(|product| search.as_deref().is_none_or(|needle| product.name.to_lowercase().contains(needle)))
-        .map(|product| (product.id, product.created_at, product))
-        .collect();
-    Ok(Json(page(rows, request, |id| data.created_at::<Product>(id), |product| (*product).clone())?))
+    let filter = search.as_deref().map(|needle| move |product: &Product| product.name.to_lowercase().contains(needle));
+    Ok(Json(page(&data.products, filter, request, |id| data.created_at::<Product>(id), Product::clone)?))
 }
 
 /// Create a catalog product.

@@ -139,13 +139,8 @@ pub async fn list_proposals(
         })?),
     };
     let data = caller.org.data();
-    let rows = data
-        .proposals
-        .values()
-        .filter(|p| status.is_none_or(|s| p.deal_status == s))
-        .map(|p| (p.id, p.created_at, p))
-        .collect();
-    Ok(Json(page(rows, request, |id| data.created_at::<Proposal>(id), |p| view(&data, p))?))
+    let filter = status.map(|s| move |p: &Proposal| p.deal_status == s);
+    Ok(Json(page(&data.proposals, filter, request, |id| data.created_at::<Proposal>(id), |p| view(&data, p))?))
 }
 
 /// Create a proposal from a template (docs).

@@ -14,7 +14,7 @@ use crate::propal::{
     error::{ErrorBody, PropalError},
     input::{MAX_TEXT, PathId, Text, body, path_id, query_pairs},
     model::{Template, millis},
-    pagination::{Page, PageParams, PageRequest, page},
+    pagination::{Page, PageParams, PageRequest, page_of},
     state::{OrgData, Record, Store},
 };
 
@@ -41,8 +41,15 @@ pub async fn list_templates(caller: Caller, RawQuery(query): RawQuery) -> Result
     // Global templates are in no organization's data; cursors may name them too.
     let known =
         |id| data.created_at::<Template>(id).or_else(|| globals.iter().find(|t| t.id == id).map(|t| t.created_at));
-    let rows = data.templates.values().chain(globals).map(|t| (t.id, t.created_at, t)).collect();
-    Ok(Json(page(rows, request, known, |t| (*t).clone())?))
+    // The page is among the first `limit + 1` of each part, after the cursor.
+    let start = request.start(known)?;
+    let after_start = |t: &&Template| start.is_none_or(|bound| (t.created_at, t.id) < bound);
+    let first = request.limit.saturating_add(1);
+    let mut rows: Vec<&Template> = data.templates.newest_first(start).take(first).collect();
+    rows.extend(globals.iter().filter(after_start));
+    rows.sort_unstable_by_key(|t| std::cmp::Reverse((t.created_at, t.id)));
+    let total_count = data.templates.len() + globals.len();
+    Ok(Json(page_of(rows.into_iter(), total_count, request.limit, Template::clone)))
 }
 
 /// Get a template of the organization, or a global one.

@@ -201,8 +201,8 @@ pub async fn list_themes(caller: Caller, RawQuery(query): RawQuery) -> Result<Js
     let pairs = query_pairs(query.as_deref())?;
     let request = PageRequest::from_query(&pairs)?;
     let data = caller.org.data();
-    let rows = data.themes.values().map(|theme| (theme.id, theme.created_at, theme)).collect();
-    Ok(Json(page(rows, request, |id| data.created_at::<Theme>(id), |theme| (*theme).clone())?))
+    let no_filter = None::<fn(&Theme) -> bool>;
+    Ok(Json(page(&data.themes, no_filter, request, |id| data.created_at::<Theme>(id), Theme::clone)?))
 }
 
 /// Create a theme.
