@@ -77,9 +77,11 @@ class Server:
         finally:
             conn.close()
 
-    def rss_mib(self):
+    def rss_mib(self, field="VmRSS"):
+        """VmRSS, or a part of it: RssAnon (the process's own memory) or RssFile (the
+        pages of the binary the kernel mapped, shared with the page cache)."""
         for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1]) / 1024
         return float("nan")
 
@@ -313,7 +315,7 @@ def main():
 
     idle = Server()
     time.sleep(1)
-    idle_rss = idle.rss_mib()
+    idle_rss, idle_anon, idle_file = (idle.rss_mib(f) for f in ("VmRSS", "RssAnon", "RssFile"))
     idle.stop()
 
     log("load instance ...")
@@ -402,7 +404,8 @@ def main():
     print("| what | value |\n|---|---|")
     print(f"| start-up: process start to first 200 from `/_emulator/health` ({STARTS} starts) | "
           f"median {start_median:.1f} ms, max {start_max:.1f} ms |")
-    print(f"| idle RSS after start (embedded fixtures) | {idle_rss:.1f} MiB |")
+    print(f"| idle RSS after start (embedded fixtures) | {idle_rss:.1f} MiB: {idle_anon:.1f} MiB the process's own "
+          f"(RssAnon), {idle_file:.1f} MiB the binary's pages mapped from the page cache (RssFile) |")
     print(f"| idle RSS of the load instance (+{WRITE_PROPOSALS:,} proposals in each of Propal and Portal.io, 5 sessions) | {load_idle_rss:.1f} MiB |")
     print(f"| RSS after the hot-path runs below | {after_load_rss:.1f} MiB |")
     steps = ", ".join(f"{n / 1e6:.2f} M: {rss:.1f}" for n, rss in plateau)

@@ -133,7 +133,7 @@ pub struct Config {
     pub seed: Option<u64>,
     /// Require `Authorization: Bearer <token>` on `/_emulator` (except `/_emulator/health`).
     #[arg(long, env = "EMULATOR_ADMIN_TOKEN", hide_env_values = true, global = true)]
-    pub admin_token: Option<String>,
+    pub admin_token: Option<AdminToken>,
     /// Write the listening line to this file once every socket is bound (removed on a
     /// clean exit), so `vendor-emulator healthcheck` finds the server however it was started.
     #[arg(long, env = "EMULATOR_RUN_FILE", global = true)]
@@ -186,6 +186,30 @@ impl Config {
             Vendor::Propal => self.propal_bind,
             Vendor::Holm => self.holm_bind,
         }
+    }
+}
+
+/// `--admin-token`: shown by no `Debug` (a `Config` may be printed whole), read only where
+/// the control plane compares it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct AdminToken(String);
+
+impl AdminToken {
+    /// The token itself, to compare with what a request presents or to send it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<String> for AdminToken {
+    fn from(token: String) -> Self {
+        Self(token)
+    }
+}
+
+impl std::fmt::Debug for AdminToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AdminToken(<redacted>)")
     }
 }
 
@@ -255,5 +279,14 @@ mod tests {
         assert_eq!(config.bind.to_string(), "127.0.0.1:8080");
         assert_eq!(config.journal_capacity, 1000);
         assert_eq!(config.max_body_bytes, 1_048_576);
+    }
+
+    #[test]
+    fn the_admin_token_is_read_from_its_flag_and_never_shown_by_debug() {
+        let config = Config::try_from_args(["--admin-token", "s3cret-t0ken"]).unwrap();
+        assert_eq!(config.admin_token.as_ref().map(AdminToken::expose), Some("s3cret-t0ken"));
+        let shown = format!("{config:?} {config:#?}");
+        assert!(!shown.contains("s3cret-t0ken"), "{shown}");
+        assert!(shown.contains("AdminToken(<redacted>)"));
     }
 }

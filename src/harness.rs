@@ -218,7 +218,7 @@ impl Emulator {
     ) -> anyhow::Result<T> {
         let mut request = Request::builder().method(&method).uri(path).header(header::HOST, self.addr.to_string());
         if let Some(token) = &self.state.config.admin_token {
-            request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
+            request = request.header(header::AUTHORIZATION, format!("Bearer {}", token.expose()));
         }
         let body = match body {
             Some(json) => {

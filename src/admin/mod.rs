@@ -27,7 +27,7 @@ use axum::{
 use subtle::ConstantTimeEq;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use crate::app::AppState;
+use crate::{app::AppState, config::AdminToken};
 pub use error::{EmulatorError, EmulatorErrorBody};
 
 /// The `/_emulator` router and its OpenAPI paths: the frame's routes, then every
@@ -108,7 +108,12 @@ pub const OPEN_PATHS: &[&str] = &["/_emulator/health", "/_emulator/ui", "/_emula
 
 /// Refuses every control-plane call without the admin token, when one is configured.
 async fn require_admin_token(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    if let Some(expected) = state.config.admin_token.as_deref().filter(|_| !OPEN_PATHS.contains(&request.uri().path()))
+    if let Some(expected) = state
+        .config
+        .admin_token
+        .as_ref()
+        .map(AdminToken::expose)
+        .filter(|_| !OPEN_PATHS.contains(&request.uri().path()))
     {
         let presented = request
             .headers()
