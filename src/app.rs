@@ -183,13 +183,15 @@ impl AppState {
     /// app serves (each vendor's `api()` and the control plane's), so they cannot drift.
     pub fn docs(&self) -> &ApiDocs {
         self.docs.get_or_init(|| {
-            let api_docs = self
-                .vendors
-                .iter()
-                .map(|vendor| (vendor.vendor(), Arc::clone(vendor).api().split_for_parts().1))
-                .collect();
-            let (_, admin_doc) = crate::admin::router(self.clone());
-            ApiDocs::assemble(admin_doc, api_docs)
+            crate::documented::documenting(|| {
+                let api_docs = self
+                    .vendors
+                    .iter()
+                    .map(|vendor| (vendor.vendor(), Arc::clone(vendor).api().split_for_parts().1))
+                    .collect();
+                let (_, admin_doc) = crate::admin::router(self.clone());
+                ApiDocs::assemble(admin_doc, api_docs)
+            })
         })
     }
 }

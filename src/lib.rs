@@ -40,6 +40,7 @@ pub mod admin;
 pub mod app;
 pub mod clock;
 pub mod config;
+pub mod documented;
 pub mod faults;
 pub mod fixtures;
 pub mod harness;

@@ -25,7 +25,9 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use subtle::ConstantTimeEq;
-use utoipa_axum::{router::OpenApiRouter, routes};
+use utoipa_axum::router::OpenApiRouter;
+
+use crate::routes;
 
 use crate::{app::AppState, config::AdminToken};
 pub use error::{EmulatorError, EmulatorErrorBody};

@@ -53,7 +53,9 @@ use utoipa::{
     Modify, OpenApi,
     openapi::security::{ApiKey, ApiKeyValue, SecurityScheme},
 };
-use utoipa_axum::{router::OpenApiRouter, routes};
+use utoipa_axum::router::OpenApiRouter;
+
+use crate::routes;
 
 pub use state::HolmState;
 
@@ -93,7 +95,7 @@ impl EmulatedVendor for HolmState {
     /// credentials in the body; every other route passes [`auth::authenticate`].
     /// Unknown paths get Holm's 404 without a session check.
     fn api(self: Arc<Self>) -> OpenApiRouter {
-        let authenticated = OpenApiRouter::with_openapi(HolmDoc::openapi())
+        let authenticated = OpenApiRouter::with_openapi(crate::documented::base(HolmDoc::openapi))
             .routes(routes!(session::delete_session))
             .routes(routes!(me::get_me))
             .routes(routes!(reports::list_mssp_periods))
@@ -107,7 +109,7 @@ impl EmulatedVendor for HolmState {
             .routes(routes!(customers::get_engagement))
             .routes(routes!(customers::get_churn_risk))
             .route_layer(middleware::from_fn_with_state(Arc::clone(&self), auth::authenticate));
-        OpenApiRouter::with_openapi(HolmDoc::openapi())
+        OpenApiRouter::with_openapi(crate::documented::base(HolmDoc::openapi))
             .routes(routes!(session::create_session))
             .merge(authenticated)
             .fallback(not_found)

@@ -57,7 +57,9 @@ use utoipa::{
     Modify, OpenApi,
     openapi::security::{ApiKey, ApiKeyValue, SecurityScheme},
 };
-use utoipa_axum::{router::OpenApiRouter, routes};
+use utoipa_axum::router::OpenApiRouter;
+
+use crate::routes;
 
 pub use state::PortalioState;
 
@@ -163,7 +165,7 @@ impl EmulatedVendor for PortalioState {
     /// Every route behind [`auth::authenticate`] (a `route_layer`: unknown paths get
     /// the 404 without a signature, as the frame's routing tests expect).
     fn api(self: Arc<Self>) -> OpenApiRouter {
-        OpenApiRouter::with_openapi(PortalioDoc::openapi())
+        OpenApiRouter::with_openapi(crate::documented::base(PortalioDoc::openapi))
             .routes(routes!(exchange::exchange_api_key))
             .routes(routes!(proposals::list_proposals, proposals::create_proposal))
             .routes(routes!(proposals::get_proposal, proposals::update_proposal))

@@ -39,7 +39,9 @@ use axum::{
 };
 use serde_json::Value;
 use utoipa::OpenApi;
-use utoipa_axum::{router::OpenApiRouter, routes};
+use utoipa_axum::router::OpenApiRouter;
+
+use crate::routes;
 
 pub use state::PropalState;
 
@@ -60,7 +62,7 @@ impl EmulatedVendor for PropalState {
     /// authentication comes first for any path (401 → 429 → 403 → 404 → 400); the
     /// signed upload URL is its own credential: no API key, no rate budget.
     fn api(self: Arc<Self>) -> OpenApiRouter {
-        let mut authenticated = OpenApiRouter::with_openapi(docs::PropalDoc::openapi())
+        let mut authenticated = OpenApiRouter::with_openapi(crate::documented::base(docs::PropalDoc::openapi))
             .routes(routes!(proposals::list_proposals, proposals::create_proposal))
             .routes(routes!(proposals::get_proposal, proposals::update_proposal, proposals::delete_proposal))
             .routes(routes!(proposals::publish_proposal))
@@ -156,7 +158,7 @@ mod tests {
         let context =
             VendorContext { clock: clock.clone(), scheduler: Scheduler::new(clock), fixtures: &fixtures, seed: None };
         let state = Arc::new(PropalState::new(&context, &crate::Config::for_tests().vendors.propal).unwrap());
-        serde_json::to_value(state.api().into_openapi()).unwrap()
+        serde_json::to_value(crate::documented::documenting(|| state.api().into_openapi())).unwrap()
     }
 
     /// Every API operation names one scope, lists the key check's refusals (413 included:
