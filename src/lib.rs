@@ -7,6 +7,8 @@
 //!   it builds them, hands them to the frame, and holds `AppState`, [`build_app`],
 //!   the listeners and [`app::serve`].
 //! - [`config`]: every flag, each with its `EMULATOR_*` environment variable.
+//! - [`documented`]: the `routes!` every router declares its routes with (utoipa-axum's,
+//!   building each route's OpenAPI side only while the documents are assembled).
 //! - [`vendor`]: [`Vendor`] (a vendor's name, prefix and real hosts, as data), the
 //!   [`vendor::EmulatedVendor`] trait the frame asks of each vendor, and the
 //!   [`vendor::VendorContext`] it gives each one at build time.

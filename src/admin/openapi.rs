@@ -1,7 +1,7 @@
 //! The OpenAPI 3.1 documents, assembled from the routers themselves: every route is
-//! declared once, with its `#[utoipa::path]`, and collected by utoipa-axum's
-//! `routes!` as the router is built, so the documents cannot drift from what is
-//! served.
+//! declared once, with its `#[utoipa::path]`, and collected by `routes!` (utoipa-axum's,
+//! through [`crate::documented`]) as the router is built again for them, so the
+//! documents cannot drift from what is served.
 //!
 //! - `GET /_emulator/openapi.json`: the control plane, then every vendor's API under
 //!   its path prefix (`/propal/v1/leads`).
@@ -9,7 +9,8 @@
 //!   `servers` pointing at that vendor's prefix on this emulator, for client generators.
 //!
 //! Operation ids are made unique per vendor (`propal.list_leads`), and two vendors
-//! declaring different schemas under one name is a build-time error.
+//! declaring different schemas under one name panics the assembly (the OpenAPI tests
+//! assemble the documents, so it fails them).
 
 use std::collections::{BTreeMap, HashMap};
 
