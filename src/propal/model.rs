@@ -20,9 +20,10 @@ pub mod ms {
     use jiff::Timestamp;
     use serde::{Deserialize, Deserializer, Serializer};
 
-    /// `2026-04-01T10:30:00.000Z`.
+    /// `2026-04-01T10:30:00.000Z`: jiff's RFC 3339 printer at millisecond precision (a
+    /// `strftime` pattern, interpreted per call, was 9 % of a list's CPU).
     pub fn format(at: Timestamp) -> String {
-        at.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+        format!("{at:.3}")
     }
 
     pub fn serialize<S: Serializer>(at: &Timestamp, serializer: S) -> Result<S::Ok, S::Error> {
@@ -461,4 +462,26 @@ pub struct Owned<T> {
     pub organization_id: Uuid,
     #[serde(flatten)]
     pub record: T,
+}
+
+#[cfg(test)]
+mod tests {
+    use jiff::Timestamp;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The printer writes exactly what the documented pattern describes.
+        #[test]
+        fn ms_format_is_the_documented_pattern(seconds in 0i64..253_402_300_799, millis in 0i32..1000, nanos in 0i32..1_000_000) {
+            let at = Timestamp::new(seconds, millis * 1_000_000 + nanos).unwrap();
+            let millisecond = Timestamp::new(seconds, millis * 1_000_000).unwrap();
+            prop_assert_eq!(super::ms::format(at), millisecond.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string());
+        }
+    }
+
+    #[test]
+    fn ms_format_matches_the_docs_example() {
+        let at: Timestamp = "2026-04-01T10:30:00Z".parse().unwrap();
+        assert_eq!(super::ms::format(at), "2026-04-01T10:30:00.000Z");
+    }
 }
