@@ -1,5 +1,5 @@
 //! Routes declared once, documented on demand. Every router registers its handlers
-//! with [`routes!`](crate::routes) (utoipa-axum's, in the same words) and starts from
+//! with `routes!` (utoipa-axum's, in the same words) and starts from
 //! [`base`]; both build the OpenAPI side (each operation, its schemas, the vendor's
 //! components) only while [`documenting`] runs, which is when the documents are
 //! assembled (`AppState::docs`, on the first request for them). Serving needs only each
@@ -42,7 +42,6 @@ pub fn base(doc: impl FnOnce() -> OpenApi) -> OpenApi {
 /// utoipa-axum's `routes!`: handlers with their `#[utoipa::path]`, registered at their
 /// documented path for their documented methods. Outside [`documenting`] the operation
 /// and schemas of each are not built: the path item is left empty.
-#[macro_export]
 macro_rules! routes {
     // Handlers as plain `a::b::c` tokens (not `$:path`, which utoipa-axum could not take apart).
     ($($head:ident $(:: $tail:ident)*),+ $(,)?) => {
@@ -64,6 +63,8 @@ macro_rules! routes {
         }
     };
 }
+
+pub(crate) use routes;
 
 #[cfg(test)]
 mod tests {

@@ -27,7 +27,7 @@ use axum::{
 use subtle::ConstantTimeEq;
 use utoipa_axum::router::OpenApiRouter;
 
-use crate::routes;
+use crate::documented::routes;
 
 use crate::{app::AppState, config::AdminToken};
 pub use error::{EmulatorError, EmulatorErrorBody};

@@ -17,7 +17,7 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use utoipa_axum::router::OpenApiRouter;
 
-use crate::routes;
+use crate::documented::routes;
 
 use super::{
     accounts::{NewKey, SessionRow},

@@ -55,7 +55,7 @@ use utoipa::{
 };
 use utoipa_axum::router::OpenApiRouter;
 
-use crate::routes;
+use crate::documented::routes;
 
 pub use state::HolmState;
 

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 
-use crate::routes;
+use crate::documented::routes;
 use uuid::Uuid;
 
 use super::{

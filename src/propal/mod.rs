@@ -41,7 +41,7 @@ use serde_json::Value;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 
-use crate::routes;
+use crate::documented::routes;
 
 pub use state::PropalState;
 
