@@ -14,7 +14,7 @@
 //! - [`org`]: one organization's keys and sessions behind one lock. [`state`]: the store and its indexes.
 //! - [`sessions`]: opening and checking sessions. [`auth`]: the middleware and [`auth::Caller`].
 //! - [`model`]: fixture records. [`data`]: usage, engagement and churn rules. [`periods`]: Stockholm periods.
-//! - [`routes`]: the handlers. [`admin`]: the portal's actions under `/_emulator/holm`.
+//! - `routes`: the handlers. [`admin`]: the portal's actions under `/_emulator/holm`.
 //! - [`error`]: the error body. [`input`]: bodies and queries in that shape.
 //! - [`harness`]: typed fixture credentials and fresh organizations for [`crate::harness`].
 

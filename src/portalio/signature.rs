@@ -9,7 +9,7 @@
 //! `Base64(HMAC-SHA256(secret, canonical message))`, compared in constant time.
 //!
 //! The canonical message, with no separators:
-//! `METHOD` + base URL (scheme://host[:port] + path as the client addressed it, no
+//! `METHOD` + base URL (scheme://host\[:port\] + path as the client addressed it, no
 //! query) + `Content-Type` (non-GET only; the raw header value, "" when absent) +
 //! `X-MSS-CUSTOM-DATE` + `X-MSS-API-USERKEY` (left out on the key exchange).
 //!
