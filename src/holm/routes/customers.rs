@@ -60,9 +60,11 @@ pub struct Customer {
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct RangeQuery {
-    /// First day (inclusive); 90 days before `to` when absent.
+    /// First day (inclusive, `YYYY-MM-DD`); 90 days before `to` when absent.
+    #[param(format = Date, example = "2026-01-01")]
     pub from: Option<String>,
-    /// Last day (inclusive); today (Stockholm) when absent.
+    /// Last day (inclusive, `YYYY-MM-DD`); today (Stockholm) when absent.
+    #[param(format = Date, example = "2026-03-31")]
     pub to: Option<String>,
 }
 

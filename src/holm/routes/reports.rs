@@ -25,6 +25,7 @@ use crate::holm::{
 #[into_params(parameter_in = Query)]
 pub struct PeriodQuery {
     /// `YYYY-MM`; the current period when absent.
+    #[param(pattern = r"^[0-9]{4}-(0[1-9]|1[0-2])$", example = "2026-03")]
     pub period: Option<String>,
 }
 
@@ -33,10 +34,12 @@ pub struct PeriodQuery {
 #[into_params(parameter_in = Query)]
 pub struct UsageQuery {
     /// `YYYY-MM`; the current period when absent.
+    #[param(pattern = r"^[0-9]{4}-(0[1-9]|1[0-2])$", example = "2026-03")]
     pub period: Option<String>,
     /// Only this company.
     pub company_id: Option<String>,
     /// Only this product: SNS, DA, WAS, CS or PAT.
+    #[param(value_type = Option<Product>, inline)]
     pub product: Option<String>,
 }
 
