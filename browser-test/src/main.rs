@@ -20,7 +20,7 @@ use std::{
 };
 
 use anyhow::{Context, Result, bail, ensure};
-use fantoccini::{Client, ClientBuilder, Locator, elements::Element, wd::Capabilities};
+use fantoccini::{Client, ClientBuilder, Locator, error::CmdError, wd::Capabilities};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
 use hyper_util::{client::legacy::Client as Legacy, rt::TokioExecutor};
@@ -152,7 +152,8 @@ async fn admin(addr: &str, method: &str, path: &str, body: &str) -> Result<Value
     Ok(if text.is_empty() { Value::Null } else { serde_json::from_str(&text)? })
 }
 
-/// Waits until `find` finds something, or fails saying what it waited for.
+/// Waits until `find` finds something, or fails saying what it waited for. An element
+/// the page repainted between two WebDriver calls (a stale reference) is looked for again.
 async fn wait_for<T, F, Fut>(what: &str, mut find: F) -> Result<T>
 where
     F: FnMut() -> Fut,
@@ -160,8 +161,11 @@ where
 {
     let started = Instant::now();
     loop {
-        if let Some(found) = find().await? {
-            return Ok(found);
+        match find().await {
+            Ok(Some(found)) => return Ok(found),
+            Ok(None) => {}
+            Err(e) if e.downcast_ref::<CmdError>().is_some_and(CmdError::is_stale_element_reference) => {}
+            Err(e) => return Err(e),
         }
         if started.elapsed() > WAIT {
             bail!("timed out waiting for {what}");
@@ -212,14 +216,11 @@ async fn click(client: &Client, locator: Locator<'_>) -> Result<()> {
     }
 }
 
-/// The rows of the request list whose text contains `needle`.
-async fn row_with(client: &Client, needle: &str) -> Result<Option<Element>> {
-    for row in client.find_all(Locator::Css("#entries tbody tr")).await? {
-        if row.text().await?.contains(needle) {
-            return Ok(Some(row));
-        }
-    }
-    Ok(None)
+/// The text of the first row of the request list that contains `needle`, read in one
+/// script: the list repaints as entries arrive, so a row found by one WebDriver call
+/// may be gone by the next.
+async fn row_with(client: &Client, needle: &str) -> Result<Option<String>> {
+    Ok(texts(client, "#entries tbody tr").await?.into_iter().find(|row| row.contains(needle)))
 }
 
 async fn run(client: &Client, addr: &str, screenshot: Option<&str>) -> Result<()> {
@@ -262,10 +263,10 @@ async fn run(client: &Client, addr: &str, screenshot: Option<&str>) -> Result<()
     wait_for("the Propal refusal in the list", || row_with(client, "unknown_key")).await?;
     let near_miss =
         wait_for("the Portal.io near miss in the list", || row_with(client, "near_miss:trailing_slash")).await?;
-    ensure!(near_miss.text().await?.contains("401"), "the row shows the status");
+    ensure!(near_miss.contains("401"), "the row shows the status");
 
     // 3. Open it: the trail step by step, and the two canonical strings with the difference marked.
-    near_miss.click().await?;
+    click(client, Locator::XPath("//*[@id='entries']//tbody/tr[contains(., 'near_miss:trailing_slash')]")).await?;
     wait_for("the entry's trail", || async { Ok(visible(client, "#detail ol.trail").await?.then_some(())) }).await?;
     let trail = text_of(client, "#detail ol.trail").await?;
     for step in ["PASS headers", "PASS app_id", "FAIL signature"] {
