@@ -180,8 +180,12 @@ impl AppState {
     }
 
     /// The assembled OpenAPI documents, built on first use from the same routers the
-    /// app serves (each vendor's `api()` and the control plane's), so they cannot drift.
+    /// app serves (each vendor's `api()` and the control plane's), so they cannot drift;
+    /// with `prebuilt-openapi`, the ones a full build assembled, embedded.
     pub fn docs(&self) -> &ApiDocs {
+        #[cfg(feature = "prebuilt-openapi")]
+        return self.docs.get_or_init(ApiDocs::prebuilt);
+        #[cfg(not(feature = "prebuilt-openapi"))]
         self.docs.get_or_init(|| {
             crate::documented::documenting(|| {
                 let api_docs = self

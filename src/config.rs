@@ -41,6 +41,10 @@ pub enum Command {
         /// One vendor's API at its root path (`portalio`, `propal`, `holm`); the whole document when absent.
         #[arg(long)]
         vendor: Option<Vendor>,
+        /// Print every document as the bundle a `prebuilt-openapi` build embeds
+        /// (VENDOR_EMULATOR_OPENAPI at build time), instead of one document.
+        #[arg(long, conflicts_with = "vendor")]
+        bundle: bool,
     },
     /// TLS helpers for `--tls-bind`.
     #[command(subcommand)]

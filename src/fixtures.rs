@@ -184,11 +184,8 @@ impl FixtureSet {
 
 /// Parses JSON text, reporting the JSON path of the first problem.
 pub fn parse_text<T: DeserializeOwned>(display_name: &str, text: &str) -> Result<T, FixtureError> {
-    let mut deserializer = serde_json::Deserializer::from_str(text);
-    serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
-        let path = error.path().to_string();
-        let path = if path == "." { "$".to_owned() } else { format!("$.{path}").replace(".[", "[") };
-        FixtureError::new(display_name, path, error.into_inner().to_string())
+    serde_json::from_str(text).map_err(|error| {
+        FixtureError::new(display_name, crate::json_path::at(text, error.line(), error.column()), error.to_string())
     })
 }
 

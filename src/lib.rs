@@ -51,6 +51,7 @@ pub mod healthcheck;
 pub mod holm;
 pub mod ids;
 pub mod journal;
+pub mod json_path;
 pub mod paging;
 pub mod persist;
 pub mod portalio;

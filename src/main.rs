@@ -53,11 +53,14 @@ async fn run() -> anyhow::Result<()> {
                 std::process::exit(1);
             }
         },
-        Some(Command::Openapi { vendor }) => {
+        Some(Command::Openapi { vendor, bundle }) => {
             let app = vendor_emulator::build_app(cli.config)?;
-            let document = app.state.docs().document(vendor);
             let mut stdout = std::io::stdout().lock();
-            serde_json::to_writer_pretty(&mut stdout, &document)?;
+            if bundle {
+                serde_json::to_writer(&mut stdout, app.state.docs())?;
+            } else {
+                serde_json::to_writer_pretty(&mut stdout, &app.state.docs().document(vendor))?;
+            }
             writeln!(stdout)?;
             return Ok(());
         }

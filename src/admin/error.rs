@@ -90,10 +90,10 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for AdminJson<T> {
             _ => EmulatorError::BadRequest(e.body_text()),
         })?;
         let text: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) { b"{}" } else { &bytes };
-        let mut reader = serde_json::Deserializer::from_slice(text);
-        let value = serde_path_to_error::deserialize(&mut reader)
-            .map_err(|e| EmulatorError::BadRequest(format!("invalid body: {e}")))?;
-        reader.end().map_err(|e| EmulatorError::BadRequest(format!("invalid body: {e}")))?;
-        Ok(AdminJson(value))
+        serde_json::from_slice(text).map(AdminJson).map_err(|e| {
+            let path = crate::json_path::at(&String::from_utf8_lossy(text), e.line(), e.column());
+            let path = path.strip_prefix("$.").unwrap_or(".");
+            EmulatorError::BadRequest(format!("invalid body: {path}: {e}"))
+        })
     }
 }

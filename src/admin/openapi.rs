@@ -19,6 +19,7 @@ use axum::{
     extract::{Path, State},
     http::{HeaderMap, header},
 };
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::openapi::{
     ComponentsBuilder, ContentBuilder, InfoBuilder, OpenApi, PathItem, Ref, ResponseBuilder,
@@ -34,7 +35,9 @@ use crate::{Vendor, app::AppState, tls::OverTls};
 pub const ADMIN_TOKEN: &str = "admin_token";
 
 /// The documents, built once per app and kept as compact JSON text: a few hundred KiB,
-/// where the `utoipa` trees they come from take megabytes of the idle process.
+/// where the `utoipa` trees they come from take megabytes of the idle process. Written
+/// whole by `vendor-emulator openapi --bundle`, the bundle a `prebuilt-openapi` build embeds.
+#[derive(Serialize, Deserialize)]
 pub struct ApiDocs {
     /// Control plane and every vendor under its prefix.
     all: String,
@@ -119,6 +122,18 @@ impl ApiDocs {
 }
 
 impl ApiDocs {
+    /// The documents a full build assembled, embedded deflated by `build.rs` (the
+    /// `prebuilt-openapi` feature).
+    ///
+    /// # Panics
+    /// When the embedded bundle does not inflate or parse (a build bug).
+    #[cfg(feature = "prebuilt-openapi")]
+    pub fn prebuilt() -> Self {
+        const BUNDLE: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/openapi-bundle.json.deflate"));
+        let json = miniz_oxide::inflate::decompress_to_vec(BUNDLE).expect("the embedded OpenAPI bundle inflates");
+        serde_json::from_slice(&json).expect("the embedded OpenAPI bundle is what `openapi --bundle` writes")
+    }
+
     /// The whole document, or one vendor's with `servers` set to `base` + its prefix
     /// (`base` empty: a relative server URL, resolved against wherever the document was fetched).
     pub fn document(&self, vendor: Option<Vendor>) -> Value {

@@ -18,7 +18,7 @@ use super::auth::Scope;
 /// Serde helpers for millisecond timestamps.
 pub mod ms {
     use jiff::Timestamp;
-    use serde::{Deserialize, Deserializer, Serializer};
+    use serde::{Deserializer, Serializer};
 
     /// `2026-04-01T10:30:00.000Z`: jiff's RFC 3339 printer at millisecond precision (a
     /// `strftime` pattern, interpreted per call, was 9 % of a list's CPU).
@@ -31,14 +31,13 @@ pub mod ms {
     }
 
     pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Timestamp, D::Error> {
-        let text = String::deserialize(deserializer)?;
-        text.parse().map_err(serde::de::Error::custom)
+        crate::json_path::parse_str(deserializer)
     }
 
     /// The same for `Option<Timestamp>` (`null` when absent).
     pub mod option {
         use jiff::Timestamp;
-        use serde::{Deserialize, Deserializer, Serializer};
+        use serde::{Deserializer, Serializer};
 
         #[allow(clippy::ref_option)] // serde's `with` hands us `&Option<T>`.
         pub fn serialize<S: Serializer>(at: &Option<Timestamp>, serializer: S) -> Result<S::Ok, S::Error> {
@@ -49,8 +48,7 @@ pub mod ms {
         }
 
         pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Timestamp>, D::Error> {
-            let text = Option::<String>::deserialize(deserializer)?;
-            text.map(|t| t.parse().map_err(serde::de::Error::custom)).transpose()
+            crate::json_path::parse_optional_str(deserializer)
         }
     }
 }
