@@ -17,7 +17,8 @@ use serde::de::DeserializeOwned;
 
 use crate::Vendor;
 
-static EMBEDDED: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/fixtures");
+/// `fixtures/`'s JSON files, minified by `build.rs`.
+static EMBEDDED: Dir<'static> = include_dir!("$OUT_DIR/fixtures");
 
 /// Why a fixture set cannot be loaded: which file, where inside it, and why.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]

@@ -8,10 +8,6 @@
 
 use std::{net::SocketAddr, path::Path, time::Duration};
 
-use axum::body::Body;
-use hyper::Request;
-use hyper_util::{client::legacy::Client, rt::TokioExecutor};
-
 /// `/_emulator/health` on the main listener; a bind to all interfaces is reached over loopback.
 pub fn default_url(bind: SocketAddr) -> String {
     format!("{}/_emulator/health", base_url(bind))
@@ -108,17 +104,24 @@ async fn check_tls(addr: SocketAddr, trusted: &str) -> Result<(), String> {
 /// The emulator CA a running server serves at `{base}/_emulator/tls/ca.pem`.
 pub async fn fetch_ca(base: &str) -> Result<String, String> {
     let url = format!("{}/_emulator/tls/ca.pem", base.trim_end_matches('/'));
-    let client = Client::builder(TokioExecutor::new()).build_http::<Body>();
-    let request = Request::get(&url).body(Body::empty()).map_err(|e| format!("bad url {url}: {e}"))?;
-    let response = tokio::time::timeout(Duration::from_secs(5), client.request(request))
-        .await
-        .map_err(|_| format!("{url} did not answer within 5 s"))?
-        .map_err(|e| format!("{url}: {e}"))?;
+    let response = get(&url).await?;
     let status = response.status();
-    let body =
-        http_body_util::BodyExt::collect(response.into_body()).await.map_err(|e| format!("{url}: {e}"))?.to_bytes();
-    let text = String::from_utf8_lossy(&body).into_owned();
+    let text = response.text().await.map_err(|e| format!("{url}: {}", error_chain(&e)))?;
     if status.is_success() { Ok(text) } else { Err(format!("{url} answered {status}: {text}")) }
+}
+
+/// A GET with a 5 s limit. Names are resolved by hickory (`/etc/resolv.conf`,
+/// `/etc/hosts`), not by libc: the image's static binary cannot load glibc's resolver,
+/// and `tls ca --url http://emulator:8080` runs in a Compose network.
+async fn get(url: &str) -> Result<reqwest::Response, String> {
+    let client = reqwest::Client::builder()
+        .hickory_dns(true)
+        .timeout(Duration::from_secs(5))
+        .build()
+        .map_err(|e| format!("HTTP client: {}", error_chain(&e)))?;
+    client.get(url).send().await.map_err(|e| {
+        if e.is_timeout() { format!("{url} did not answer within 5 s") } else { format!("{url}: {}", error_chain(&e)) }
+    })
 }
 
 /// An error and its causes, for a message that says why a TLS check failed.
@@ -134,13 +137,8 @@ fn error_chain(error: &dyn std::error::Error) -> String {
 }
 
 async fn check(url: &str) -> Result<(), String> {
-    let client = Client::builder(TokioExecutor::new()).build_http::<Body>();
-    let request = Request::get(url).body(Body::empty()).map_err(|e| format!("bad url {url}: {e}"))?;
-    let response = tokio::time::timeout(Duration::from_secs(5), client.request(request))
-        .await
-        .map_err(|_| format!("{url} did not answer within 5 s"))?
-        .map_err(|e| format!("{url}: {e}"))?;
-    if response.status().is_success() { Ok(()) } else { Err(format!("{url} answered {}", response.status())) }
+    let status = get(url).await?.status();
+    if status.is_success() { Ok(()) } else { Err(format!("{url} answered {status}")) }
 }
 
 #[cfg(test)]
