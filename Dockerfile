@@ -69,8 +69,9 @@ COPY . .
 RUN cargo chef prepare --recipe-path recipe.json
 
 FROM chef AS builder
-# Static and not position-independent: no relocation table to carry or apply at start (−0.45 MB).
-ENV RUSTFLAGS="-C target-feature=+crt-static -C relocation-model=static"
+# Static and not position-independent: no relocation table to carry or apply at start (−0.45 MB);
+# identical functions folded by the linker (−0.07 MB).
+ENV RUSTFLAGS="-C target-feature=+crt-static -C relocation-model=static -C link-arg=-Wl,--icf=all"
 COPY --from=planner /app/recipe.json recipe.json
 RUN cargo chef cook --profile dist --locked --target x86_64-unknown-linux-gnu --recipe-path recipe.json
 COPY . .
@@ -79,7 +80,7 @@ COPY . .
 # (1.8 MB). Only the emulator's own crate is built again.
 RUN cargo build --profile dist --locked --target x86_64-unknown-linux-gnu --bin vendor-emulator \
     && target/x86_64-unknown-linux-gnu/dist/vendor-emulator openapi --bundle > /tmp/openapi-bundle.json
-RUN RUSTFLAGS="$RUSTFLAGS -C link-arg=-Wl,--icf=all" VENDOR_EMULATOR_OPENAPI=/tmp/openapi-bundle.json \
+RUN VENDOR_EMULATOR_OPENAPI=/tmp/openapi-bundle.json \
     cargo build --profile dist --locked --target x86_64-unknown-linux-gnu --features prebuilt-openapi --bin vendor-emulator \
     && strip target/x86_64-unknown-linux-gnu/dist/vendor-emulator
 
