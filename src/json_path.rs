@@ -70,15 +70,15 @@ enum Frame {
     Array { index: usize, started: bool },
 }
 
-/// The JSON path of the value being read at `line` and `column` (1-based, as
-/// `serde_json::Error::line` and `column` count: bytes from the line's start) in `text`;
-/// `$` for the document itself.
+/// The JSON path of the value being read when serde_json stopped at `line` and
+/// `column` of `text` (as `serde_json::Error::line` and `column` count: the 1-based
+/// line, and the bytes of it read); `$` for the document itself.
 pub fn at(text: &str, line: usize, column: usize) -> String {
-    let stop = offset(text, line, column);
+    let end = offset(text, line, column);
     let bytes = text.as_bytes();
     let mut stack: Vec<Frame> = Vec::new();
     let mut position = 0;
-    while position < bytes.len() && position <= stop {
+    while position < bytes.len() && position < end {
         let byte = bytes[position];
         match byte {
             b'{' | b'[' => {
@@ -135,11 +135,11 @@ fn start_value(stack: &mut [Frame]) {
     }
 }
 
-/// The byte offset of a 1-based line and column; column 0 (serde_json's "before the
-/// first byte of the line") is the line's start.
+/// The byte offset just past what serde_json had read at a 1-based line and a column
+/// (the bytes of that line it had read: 0 for none).
 fn offset(text: &str, line: usize, column: usize) -> usize {
     let line_start: usize = text.split_inclusive('\n').take(line.saturating_sub(1)).map(str::len).sum();
-    line_start + column.saturating_sub(1)
+    line_start + column
 }
 
 /// The offset just past the string starting at `start` (its opening quote), or the end
@@ -244,7 +244,8 @@ mod tests {
     fn the_document_itself_is_the_root() {
         assert_eq!(at("{}", 1, 2), "$");
         assert_eq!(at("", 1, 0), "$");
-        assert_eq!(at("[1, 2", 1, 4), "$[1]");
+        assert_eq!(at("[1]", 1, 0), "$");
+        assert_eq!(at("[1, 2", 1, 5), "$[1]");
     }
 
     #[test]

@@ -90,10 +90,37 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for AdminJson<T> {
             _ => EmulatorError::BadRequest(e.body_text()),
         })?;
         let text: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) { b"{}" } else { &bytes };
-        serde_json::from_slice(text).map(AdminJson).map_err(|e| {
-            let path = crate::json_path::at(&String::from_utf8_lossy(text), e.line(), e.column());
-            let path = path.strip_prefix("$.").unwrap_or(".");
-            EmulatorError::BadRequest(format!("invalid body: {path}: {e}"))
-        })
+        serde_json::from_slice(text).map(AdminJson).map_err(|e| EmulatorError::BadRequest(invalid_body(text, &e)))
+    }
+}
+
+/// `invalid body: scopes[0]: unknown scope …`: the JSON path of the value at fault (none
+/// for the body as a whole), then serde_json's reason and position.
+fn invalid_body(text: &[u8], error: &serde_json::Error) -> String {
+    let path = crate::json_path::at(&String::from_utf8_lossy(text), error.line(), error.column());
+    match path.strip_prefix('$').map(|rest| rest.strip_prefix('.').unwrap_or(rest)) {
+        Some(rest) if !rest.is_empty() => format!("invalid body: {rest}: {error}"),
+        _ => format!("invalid body: {error}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::invalid_body;
+
+    fn message(text: &str) -> String {
+        let error = serde_json::from_str::<std::collections::BTreeMap<String, Vec<u8>>>(text).unwrap_err();
+        invalid_body(text.as_bytes(), &error)
+    }
+
+    #[test]
+    fn a_body_error_names_the_value_at_fault_or_none_for_the_whole_body() {
+        assert!(
+            message(r#"{"a": [1, "x"]}"#).starts_with("invalid body: a[1]: invalid type: string"),
+            "{}",
+            message(r#"{"a": [1, "x"]}"#)
+        );
+        assert!(message(r#"{"a": []} x"#).starts_with("invalid body: trailing characters"));
+        assert!(message("[1]").starts_with("invalid body: invalid type: sequence"));
     }
 }
