@@ -8,6 +8,8 @@
 
 use std::{net::SocketAddr, path::Path, time::Duration};
 
+use crate::error_chain::error_chain;
+
 /// `/_emulator/health` on the main listener; a bind to all interfaces is reached over loopback.
 pub fn default_url(bind: SocketAddr) -> String {
     format!("{}/_emulator/health", base_url(bind))
@@ -122,18 +124,6 @@ async fn get(url: &str) -> Result<reqwest::Response, String> {
     client.get(url).send().await.map_err(|e| {
         if e.is_timeout() { format!("{url} did not answer within 5 s") } else { format!("{url}: {}", error_chain(&e)) }
     })
-}
-
-/// An error and its causes, for a message that says why a TLS check failed.
-fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
 
 async fn check(url: &str) -> Result<(), String> {

@@ -43,6 +43,7 @@ pub mod app;
 pub mod clock;
 pub mod config;
 pub mod documented;
+pub mod error_chain;
 pub mod faults;
 pub mod fixtures;
 pub mod harness;

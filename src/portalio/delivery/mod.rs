@@ -28,7 +28,6 @@ pub mod signing;
 
 use std::{
     collections::{HashMap, VecDeque},
-    fmt::Write,
     sync::{
         Arc, Mutex, OnceLock,
         atomic::{AtomicU64, Ordering},
@@ -446,13 +445,7 @@ fn describe(error: &reqwest::Error) -> String {
     } else {
         "request failed"
     };
-    let mut text = format!("{kind}: {error}");
-    let mut source = std::error::Error::source(error);
-    while let Some(cause) = source {
-        let _ = write!(text, ": {cause}");
-        source = cause.source();
-    }
-    text
+    format!("{kind}: {}", crate::error_chain::error_chain(error))
 }
 
 #[cfg(test)]
